@@ -1,0 +1,139 @@
+/**
+ * The yargs root: global flags, the verbs and their `image …` forms, and usage errors turned into
+ * podman's shape (`Error: unknown flag: --foo` + `See 'tsengine pull --help'`, exit 125).
+ */
+import yargs, { type Argv } from 'yargs';
+import { type CommandSpec, UsageError } from './command.ts';
+import { images } from './commands/images.ts';
+import { inspect, imageInspect } from './commands/inspect.ts';
+import { pull } from './commands/pull.ts';
+import { rmi } from './commands/rmi.ts';
+import { tag } from './commands/tag.ts';
+import type { Args, CliContext } from './context.ts';
+
+const TOP: readonly CommandSpec[] = [pull, images, rmi, tag, inspect];
+/** `tsengine image <sub>` forms, docker's and podman's. */
+const IMAGE_SUB: readonly CommandSpec[] = [
+  { ...pull, command: pull.command },
+  { ...images, command: 'ls', aliases: ['list'] },
+  { ...rmi, command: 'rm <images..>' },
+  { ...tag, command: tag.command },
+  { ...imageInspect, command: 'inspect <names..>' },
+];
+
+export interface GlobalArgs {
+  root?: string;
+  runroot?: string;
+  'log-level': string;
+}
+
+function verbOf(argv: readonly string[]): string {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const first = words[0] ?? '';
+  return first === 'image' && words[1] ? `image ${words[1]}` : first;
+}
+
+function usageMessage(msg: string): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (unknown) {
+    const flag = unknown[1]!.split(', ')[0]!;
+    return `unknown flag: ${flag.length === 1 ? `-${flag}` : `--${flag}`}`;
+  }
+  const notEnough = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(msg);
+  if (notEnough) return `requires at least ${notEnough[2]} arg(s), only received ${notEnough[1]}`;
+  return msg.charAt(0).toLowerCase() + msg.slice(1);
+}
+
+interface YargsOptions {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+}
+
+/**
+ * The first flag in argv that the verb does not know. yargs checks positionals before unknown flags, so
+ * `pull --bogus x` would otherwise complain about a missing argument instead of the flag (podman names the flag).
+ */
+function unknownFlag(argv: readonly string[], o: YargsOptions): string | undefined {
+  const known = new Set<string>(Object.keys(o.key));
+  for (const [k, as] of Object.entries(o.alias)) {
+    known.add(k);
+    for (const a of as) known.add(a);
+  }
+  for (const tok of argv) {
+    if (tok === '--') break;
+    if (tok.startsWith('--')) {
+      const name = tok.slice(2).split('=')[0]!;
+      if (!known.has(name) && !(name.startsWith('no-') && known.has(name.slice(3)))) return `--${name}`;
+    } else if (tok.startsWith('-') && tok.length > 1 && !/^-\d/.test(tok)) {
+      for (const c of tok.slice(1).split('=')[0]!) if (!known.has(c)) return `-${c}`;
+    }
+  }
+  return undefined;
+}
+
+interface ParseState {
+  code: number | undefined;
+  /** The flags of the verb being parsed (set by its builder), for unknown-flag messages. */
+  options: YargsOptions | undefined;
+}
+
+function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: ParseState): Argv {
+  return y.command({
+    command: spec.command,
+    aliases: spec.aliases ? [...spec.aliases] : [],
+    describe: spec.describe,
+    builder: (sub: Argv) => {
+      const built = spec.flags ? spec.flags(sub) : sub;
+      result.options = (built as unknown as { getOptions(): YargsOptions }).getOptions();
+      return built;
+    },
+    handler: async (args: unknown) => {
+      result.code = await spec.run(ctx(), args as Args);
+    },
+  });
+}
+
+/** Parses argv and runs the verb; returns the exit code. Throws EngineError/UsageError for main to print. */
+export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) => CliContext, print: (s: string) => void): Promise<number> {
+  const result: ParseState = { code: undefined, options: undefined };
+  let globals: GlobalArgs = { 'log-level': 'warn' };
+  const ctx = () => makeCtx(globals);
+  const verb = verbOf(argv);
+  let y: Argv = yargs()
+    .scriptName('tsengine')
+    .usage('$0 [global flags] <command> [flags]')
+    .option('root', { type: 'string', describe: 'Path to the store (default /var/lib/tsengine; env TSENGINE_ROOT)' })
+    .option('runroot', { type: 'string', describe: 'Path to the run state (default /run/tsengine; env TSENGINE_RUNROOT)' })
+    .option('log-level', { type: 'string', default: 'warn', choices: ['debug', 'info', 'warn', 'error'], describe: 'Log messages at and above this level' })
+    .middleware((a) => {
+      globals = a as unknown as GlobalArgs;
+    })
+    .strict()
+    .demandCommand(1, 'missing command')
+    .recommendCommands()
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .version('0.1.0')
+    .alias('v', 'version')
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .fail((msg: string | null, err: Error | undefined) => {
+      if (err) throw err;
+      if (result.options === undefined && /^Unknown argument/.test(msg ?? '') && verb !== '') {
+        throw new UsageError(`unrecognized command \`tsengine ${verb}\``, '');
+      }
+      const flag = result.options && unknownFlag(argv, result.options);
+      throw new UsageError(flag ? `unknown flag: ${flag}` : usageMessage(msg ?? 'invalid usage'), verb);
+    }) as unknown as Argv;
+  for (const spec of TOP) y = register(y, spec, ctx, result);
+  y = y.command('image', 'Manage images', (sub: Argv) => {
+    let s = sub.demandCommand(1, 'missing image command');
+    for (const spec of IMAGE_SUB) s = register(s, spec, ctx, result);
+    return s;
+  });
+  await y.parseAsync([...argv], {}, (_err: unknown, _argv: unknown, output: string) => {
+    if (output) print(output.endsWith('\n') ? output : `${output}\n`);
+  });
+  return result.code ?? 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * The Engine wires the facades together; it holds no logic of its own. Open one per store; several
+ * engines (in one process or many) may share a store: SQLite transactions and owner-tagged pending
+ * layers keep them apart.
+ */
+import { mkdirSync } from 'node:fs';
+import { Store } from '../storage/index.ts';
+import { Images } from './image/images.ts';
+import { loadRegistriesConf, type RegistriesConf } from './image/short-names.ts';
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.ts';
+import type { RegistryClient } from './registry/client.ts';
+
+export class Engine {
+  readonly options: ResolvedEngineOptions;
+  readonly images: Images;
+  readonly #store: Store;
+  #registry: Promise<RegistryClient> | undefined;
+  #registriesConf: RegistriesConf | undefined;
+
+  private constructor(options: ResolvedEngineOptions, store: Store) {
+    this.options = options;
+    this.#store = store;
+    this.images = new Images({
+      store,
+      registry: () => (this.#registry ??= this.#makeRegistryClient()),
+      registriesConf: () => this.#conf(),
+    });
+  }
+
+  /** Validates options, opens (creating) the store, and sweeps what killed processes left behind. */
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const resolved = resolveEngineOptions(options);
+    mkdirSync(resolved.runRoot, { recursive: true, mode: 0o700 });
+    const store = Store.open({ root: resolved.root, xattrNamespace: resolved.rootless ? 'user' : 'trusted' });
+    return new Engine(resolved, store);
+  }
+
+  #conf(): RegistriesConf {
+    if (this.#registriesConf) return this.#registriesConf;
+    const env = { ...this.options.env };
+    if (this.options.registry.registriesConf !== undefined) env['CONTAINERS_REGISTRIES_CONF'] = this.options.registry.registriesConf;
+    this.#registriesConf = loadRegistriesConf(env as Parameters<typeof loadRegistriesConf>[0], this.options.euid);
+    return this.#registriesConf;
+  }
+
+  /** undici is imported only by verbs that talk to a registry: it is a large share of start-up time. */
+  async #makeRegistryClient(): Promise<RegistryClient> {
+    const [{ RegistryClient }, { credentialsFromAuthFiles }] = await Promise.all([
+      import('./registry/client.ts'),
+      import('./registry/credentials.ts'),
+    ]);
+    const r = this.options.registry;
+    return new RegistryClient({
+      ...(r.dispatcher ? { dispatcher: r.dispatcher } : {}),
+      ...(r.tlsVerify !== undefined ? { tlsVerify: r.tlsVerify } : {}),
+      insecure: [...(r.insecure ?? []), ...this.#conf().insecure],
+      credentials: r.credentials ?? credentialsFromAuthFiles(this.options.env, r.authFile),
+      userAgent: 'tsengine/0.1',
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#store.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+

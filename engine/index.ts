@@ -1,0 +1,11 @@
+/**
+ * tsengine's public API: the only module reachable from outside the package (package.json `exports`).
+ */
+export { Engine } from './engine.ts';
+export type { EngineOptions, RegistryOptions } from './options.ts';
+export { EngineError, isEngineError, type EngineErrorCode } from './errors.ts';
+export type { Images, ImageSummary, PullResult, RemoveReport } from './image/images.ts';
+export type { ImageInspect } from './image/inspect.ts';
+export type { PullEvent, PullOptions, LayerPhase } from './image/pull.ts';
+export type { Credentials } from './registry/client.ts';
+export type { Digest } from '../storage/digest.ts';

@@ -1,0 +1,74 @@
+/**
+ * EngineOptions in, a frozen, fully defaulted ResolvedEngineOptions out: the one place that reads the
+ * environment and the effective uid. Validation of each option sits here, next to its default.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Dispatcher } from 'undici';
+import { EngineError } from './errors.ts';
+import type { Credentials } from './registry/client.ts';
+
+export interface RegistryOptions {
+  /** undici Dispatcher for every registry request (proxies, tests, custom TLS). */
+  readonly dispatcher?: Dispatcher;
+  /** Registries (`host[:port]`) that may be reached without TLS verification, or over plain http. */
+  readonly insecure?: readonly string[];
+  /** false: every registry is treated as insecure (podman's --tls-verify=false). */
+  readonly tlsVerify?: boolean;
+  /** Credentials for a registry; when absent, the usual auth files are read (REGISTRY_AUTH_FILE, …). */
+  readonly credentials?: (registry: string) => Promise<Credentials | undefined>;
+  /** An auth.json to read instead of the default search (podman's --authfile). */
+  readonly authFile?: string;
+  /** A registries.conf to read instead of the default search (CONTAINERS_REGISTRIES_CONF). */
+  readonly registriesConf?: string;
+}
+
+export interface EngineOptions {
+  /** Store directory. Default /var/lib/tsengine as root, $XDG_DATA_HOME/tsengine rootless; env TSENGINE_ROOT. */
+  readonly root?: string;
+  /** Run-state directory. Default /run/tsengine as root, $XDG_RUNTIME_DIR/tsengine rootless; env TSENGINE_RUNROOT. */
+  readonly runRoot?: string;
+  readonly registry?: RegistryOptions;
+  /** The environment to read XDG_*, HOME and the config-file variables from. Default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ResolvedEngineOptions {
+  readonly root: string;
+  readonly runRoot: string;
+  readonly rootless: boolean;
+  readonly euid: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly registry: RegistryOptions;
+}
+
+const KNOWN = new Set(['root', 'runRoot', 'registry', 'env']);
+
+function checkPath(name: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') {
+    throw new EngineError('INVALID_ARGUMENT', `Expected \`${name}\` to be a non-empty path, got ${JSON.stringify(v)}`);
+  }
+  return resolve(v);
+}
+
+export function resolveEngineOptions(o: EngineOptions = {}): ResolvedEngineOptions {
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.has(k)) throw new EngineError('INVALID_ARGUMENT', `unknown engine option \`${k}\``);
+  }
+  const env = o.env ?? process.env;
+  const euid = process.geteuid?.() ?? 0;
+  const rootless = euid !== 0;
+  const home = env['HOME'] ?? homedir();
+  const dataHome = env['XDG_DATA_HOME'] && isAbsolute(env['XDG_DATA_HOME']) ? env['XDG_DATA_HOME'] : join(home, '.local', 'share');
+  const runtimeDir = env['XDG_RUNTIME_DIR'] && isAbsolute(env['XDG_RUNTIME_DIR']) ? env['XDG_RUNTIME_DIR'] : `/run/user/${euid}`;
+  const root = checkPath('root', o.root) ?? checkPath('TSENGINE_ROOT', env['TSENGINE_ROOT']) ??
+    (rootless ? join(dataHome, 'tsengine') : '/var/lib/tsengine');
+  const runRoot = checkPath('runRoot', o.runRoot) ?? checkPath('TSENGINE_RUNROOT', env['TSENGINE_RUNROOT']) ??
+    (rootless ? join(runtimeDir, 'tsengine') : '/run/tsengine');
+  const registry = { ...(o.registry ?? {}) };
+  if (registry.tlsVerify !== undefined && typeof registry.tlsVerify !== 'boolean') {
+    throw new EngineError('INVALID_ARGUMENT', `Expected \`registry.tlsVerify\` to be a boolean, got ${JSON.stringify(registry.tlsVerify)}`);
+  }
+  return Object.freeze({ root, runRoot, rootless, euid, env, registry: Object.freeze(registry) });
+}

@@ -1,0 +1,102 @@
+/**
+ * The metadata database: SQLite through better-sqlite3, synchronous by design. A transaction commits at
+ * the first `await`, so callers gather async facts first and then write in one `db.transaction(() => …)()`.
+ * WAL + busy timeout let several tsengine processes (CLIs, embedders) share one store.
+ */
+import Database from 'better-sqlite3';
+import { StorageError } from './errors.ts';
+
+export type Db = Database.Database;
+
+/** Each entry migrates from version i to i+1. Append only; never edit a shipped migration. */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- Small content-addressed blobs (manifests, indexes, image configs), verified before insert.
+  CREATE TABLE blobs (
+    digest     TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    data       BLOB NOT NULL
+  );
+  -- Unpacked layers keyed by diffID (overlay lowerdirs need only a layer's own diff, so one dir per diffID
+  -- serves every image that has it). A row is written before its dir exists ('pending', with the owning
+  -- process) and flips to 'ready' once the diffID is verified; a pending row whose owner died is swept.
+  CREATE TABLE layers (
+    diff_id           TEXT PRIMARY KEY,
+    dir               TEXT NOT NULL UNIQUE,
+    state             TEXT NOT NULL CHECK (state IN ('pending', 'ready')),
+    owner             TEXT,
+    compressed_digest TEXT,
+    compressed_size   INTEGER,
+    size              INTEGER NOT NULL DEFAULT 0,
+    created_at        INTEGER NOT NULL
+  );
+  -- An image is written in one transaction after all its layers are ready: complete or absent.
+  CREATE TABLE images (
+    id                  TEXT PRIMARY KEY,            -- hex of the config digest
+    config_digest       TEXT NOT NULL REFERENCES blobs(digest),
+    manifest_digest     TEXT NOT NULL REFERENCES blobs(digest),
+    manifest_media_type TEXT NOT NULL,
+    created             TEXT,                        -- the config's 'created'
+    size                INTEGER NOT NULL,            -- unpacked bytes of all layers
+    pulled_at           INTEGER NOT NULL
+  );
+  CREATE TABLE image_layers (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    idx      INTEGER NOT NULL,
+    diff_id  TEXT NOT NULL REFERENCES layers(diff_id),
+    PRIMARY KEY (image_id, idx)
+  );
+  CREATE INDEX image_layers_diff ON image_layers(diff_id);
+  -- 'docker.io/library/busybox:1.38.0-musl' → image. A name points at one image; tagging moves it.
+  CREATE TABLE tags (
+    name       TEXT PRIMARY KEY,
+    image_id   TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX tags_image ON tags(image_id);
+  -- 'docker.io/library/busybox@sha256:…' (the digest pulled by, index or manifest) → image.
+  CREATE TABLE repo_digests (
+    name     TEXT NOT NULL,
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    PRIMARY KEY (name, image_id)
+  );
+  CREATE INDEX repo_digests_image ON repo_digests(image_id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function openDb(path: string, o: { readonly?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { timeout: 15_000, readonly: o.readonly ?? false });
+  } catch (e) {
+    throw new StorageError('STORE_CORRUPT', `opening the store database ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    if (!o.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, path);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+function migrate(db: Db, path: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new StorageError('STORE_CORRUPT', `store database ${path} has schema version ${current}, newer than this tsengine (${SCHEMA_VERSION})`, {
+      hint: 'upgrade tsengine, or use another --root',
+    });
+  }
+  if (current === SCHEMA_VERSION) return;
+  // BEGIN IMMEDIATE: two processes opening a fresh store at once must not both migrate.
+  db.transaction(() => {
+    const now = db.pragma('user_version', { simple: true }) as number;
+    for (let v = now; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

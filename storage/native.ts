@@ -1,0 +1,70 @@
+/**
+ * Typed access to our N-API addon (`native/tsengine_native.c`, built by node-gyp into
+ * `build/Release/tsengine_native.node`): the syscalls Node lacks (DESIGN.md §2). Each function is one
+ * synchronous syscall and throws a Node-style errno Error (`code` = 'ENOENT', 'EPERM', …, plus `syscall`
+ * and `path`), so callers test it with `isErrno(e, 'EPERM')` like any fs error.
+ *
+ * The addon is loaded on first use, not at import: importing storage/ must not fail (or cost start-up
+ * time) for a CLI verb that never extracts a layer.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isErrno } from './errors.ts';
+
+interface NativeBinding {
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Uint8Array): void;
+  lgetxattr(path: string, name: string): Buffer | undefined;
+  llistxattr(path: string): string[];
+}
+
+const ADDON = join('build', 'Release', 'tsengine_native.node');
+let binding: NativeBinding | undefined;
+
+/** The package root: the nearest directory holding package.json, from `storage/` (tests) or `dist/storage/`. */
+function packageRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`unreachable: no package.json above ${start}`);
+  }
+}
+
+function load(): NativeBinding {
+  if (binding !== undefined) return binding;
+  const path = join(packageRoot(), ADDON);
+  const require = createRequire(import.meta.url);
+  try {
+    binding = require(path) as NativeBinding;
+  } catch (e) {
+    if (!isErrno(e, 'MODULE_NOT_FOUND')) throw e;
+    // An install that skipped scripts (`npm ci --ignore-scripts`) or a copy without build/.
+    throw new Error(`native addon not built: ${path} is missing; run \`npm rebuild tsengine\` (node-gyp)`, {
+      cause: e,
+    });
+  }
+  return binding;
+}
+
+/** mknod(2). `mode` carries the file type (fs.constants.S_IFCHR, S_IFBLK, S_IFIFO) and the permission
+ *  bits; the kernel applies the umask to the latter. An overlay whiteout is `S_IFCHR` with device 0:0. */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  load().mknod(path, mode, major, minor);
+}
+
+/** lsetxattr(2): sets an extended attribute on `path` itself, never on a symlink's target. */
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  load().lsetxattr(path, name, value);
+}
+
+/** lgetxattr(2): the attribute's value, or undefined when `path` does not have it (ENODATA). */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  return load().lgetxattr(path, name);
+}
+
+/** llistxattr(2): the names of the attributes on `path` itself that this process may see. */
+export function llistxattr(path: string): string[] {
+  return load().llistxattr(path);
+}

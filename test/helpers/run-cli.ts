@@ -1,0 +1,48 @@
+// Runs the built `tsengine` (dist/cmd/main.js) as a black box. `expectCode` is checked on every call, so
+// no e2e test can forget the exit code.
+import { execa, type ResultPromise } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+
+export const CLI = fileURLToPath(new URL('../../dist/cmd/main.js', import.meta.url));
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunCliOptions {
+  readonly expectCode: number;
+  readonly env?: Record<string, string>;
+  readonly input?: string;
+}
+
+/** The environment every CLI call gets: no host registries.conf, no host credentials. */
+export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/root',
+    CONTAINERS_REGISTRIES_CONF: '/dev/null',
+    REGISTRY_AUTH_FILE: '/nonexistent/auth.json',
+    DOCKER_CONFIG: '/nonexistent',
+    ...extra,
+  };
+}
+
+export async function runCli(args: readonly string[], o: RunCliOptions): Promise<CliResult> {
+  const r = await execa('node', [CLI, ...args], {
+    reject: false,
+    env: isolatedEnv(o.env),
+    extendEnv: false,
+    ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' }),
+  });
+  const result = { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+  expect(result, `tsengine ${args.join(' ')}\n${r.stderr}`).toMatchObject({ code: o.expectCode });
+  return result;
+}
+
+/** Starts the CLI without waiting, for tests that kill it. */
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
+  return execa('node', [CLI, ...args], { reject: false, env: isolatedEnv(env), extendEnv: false, stdin: 'ignore' });
+}
