@@ -27,12 +27,6 @@ export interface GlobalArgs {
   'log-level': string;
 }
 
-function verbOf(argv: readonly string[]): string {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const first = words[0] ?? '';
-  return first === 'image' && words[1] ? `image ${words[1]}` : first;
-}
-
 function usageMessage(msg: string): string {
   const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
   if (unknown) {
@@ -63,7 +57,7 @@ function unknownFlag(argv: readonly string[], o: YargsOptions): string | undefin
     if (tok === '--') break;
     if (tok.startsWith('--')) {
       const name = tok.slice(2).split('=')[0]!;
-      if (!known.has(name) && !(name.startsWith('no-') && known.has(name.slice(3)))) return `--${name}`;
+      if (!known.has(name)) return `--${name}`;
     } else if (tok.startsWith('-') && tok.length > 1 && !/^-\d/.test(tok)) {
       for (const c of tok.slice(1).split('=')[0]!) if (!known.has(c)) return `-${c}`;
     }
@@ -75,9 +69,11 @@ interface ParseState {
   code: number | undefined;
   /** The flags of the verb being parsed (set by its builder), for unknown-flag messages. */
   options: YargsOptions | undefined;
+  /** The verb being parsed, e.g. `pull` or `image ls`, for `See 'tsengine VERB --help'`. */
+  verb: string;
 }
 
-function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: ParseState): Argv {
+function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: ParseState, parent = ''): Argv {
   return y.command({
     command: spec.command,
     aliases: spec.aliases ? [...spec.aliases] : [],
@@ -85,6 +81,7 @@ function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: Par
     builder: (sub: Argv) => {
       const built = spec.flags ? spec.flags(sub) : sub;
       result.options = (built as unknown as { getOptions(): YargsOptions }).getOptions();
+      result.verb = `${parent}${spec.command.split(' ')[0]}`;
       return built;
     },
     handler: async (args: unknown) => {
@@ -95,10 +92,9 @@ function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: Par
 
 /** Parses argv and runs the verb; returns the exit code. Throws EngineError/UsageError for main to print. */
 export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) => CliContext, print: (s: string) => void): Promise<number> {
-  const result: ParseState = { code: undefined, options: undefined };
+  const result: ParseState = { code: undefined, options: undefined, verb: '' };
   let globals: GlobalArgs = { 'log-level': 'warn' };
   const ctx = () => makeCtx(globals);
-  const verb = verbOf(argv);
   let y: Argv = yargs()
     .scriptName('tsengine')
     .usage('$0 [global flags] <command> [flags]')
@@ -108,6 +104,8 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     .middleware((a) => {
       globals = a as unknown as GlobalArgs;
     })
+    // podman/docker booleans take `--flag=false`; `--no-trunc` is a flag of its own, not a negation.
+    .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .demandCommand(1, 'missing command')
     .recommendCommands()
@@ -120,16 +118,18 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .fail((msg: string | null, err: Error | undefined) => {
       if (err) throw err;
-      if (result.options === undefined && /^Unknown argument/.test(msg ?? '') && verb !== '') {
-        throw new UsageError(`unrecognized command \`tsengine ${verb}\``, '');
+      const word = /^Unknown arguments?: ([^,]+)/.exec(msg ?? '')?.[1];
+      if (result.options === undefined && word !== undefined) {
+        throw new UsageError(`unrecognized command \`tsengine ${word}\``, '');
       }
       const flag = result.options && unknownFlag(argv, result.options);
-      throw new UsageError(flag ? `unknown flag: ${flag}` : usageMessage(msg ?? 'invalid usage'), verb);
+      throw new UsageError(flag ? `unknown flag: ${flag}` : usageMessage(msg ?? 'invalid usage'), result.verb);
     }) as unknown as Argv;
   for (const spec of TOP) y = register(y, spec, ctx, result);
   y = y.command('image', 'Manage images', (sub: Argv) => {
+    result.verb = 'image';
     let s = sub.demandCommand(1, 'missing image command');
-    for (const spec of IMAGE_SUB) s = register(s, spec, ctx, result);
+    for (const spec of IMAGE_SUB) s = register(s, spec, ctx, result, 'image ');
     return s;
   });
   await y.parseAsync([...argv], {}, (_err: unknown, _argv: unknown, output: string) => {

@@ -54,7 +54,7 @@ export class Engine {
       ...(r.dispatcher ? { dispatcher: r.dispatcher } : {}),
       ...(r.tlsVerify !== undefined ? { tlsVerify: r.tlsVerify } : {}),
       insecure: [...(r.insecure ?? []), ...this.#conf().insecure],
-      credentials: r.credentials ?? credentialsFromAuthFiles(this.options.env, r.authFile),
+      credentials: r.credentials ?? credentialsFromAuthFiles(this.options.env, r.authFile, this.options.euid),
       userAgent: 'tsengine/0.1',
     });
   }

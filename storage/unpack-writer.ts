@@ -10,8 +10,9 @@
  */
 import {
   chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync,
-  mkdirSync, openSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeSync,
+  mkdirSync, openSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync,
 } from 'node:fs';
+import { debuglog } from 'node:util';
 import { isErrno } from './errors.ts';
 import { lsetxattr, mknod } from './native.ts';
 import { entryPath, parentPath, unsafeEntry, whiteoutAction } from './unpack-paths.ts';
@@ -29,10 +30,11 @@ interface DirTimes {
   mtime: number | undefined;
 }
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, S_IFCHR, S_IFBLK, S_IFIFO } = constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, S_IFCHR, S_IFBLK, S_IFIFO, S_ISGID } = constants;
 // libuv adds O_CLOEXEC itself.
 const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const OPAQUE_VALUE = Buffer.from('y');
+const debug = debuglog('tsengine');
 
 export class LayerWriter implements TarSink {
   /** Entries applied (files, directories, links, devices, whiteouts, opaque markers). */
@@ -56,8 +58,11 @@ export class LayerWriter implements TarSink {
     this.#root = root;
     this.#namespace = namespace;
     this.#opaqueXattr = `${namespace}.overlay.opaque`;
+    // A new node is owned by our euid/egid, so chown is skipped when the entry wants exactly that. Not
+    // the group below a setgid directory: only the layer root can be one while we extract (ours stay
+    // 0700 until finish()), so a setgid root turns the shortcut off for groups.
     this.#uid = process.geteuid?.() ?? -1;
-    this.#gid = process.getegid?.() ?? -1;
+    this.#gid = (statSync(root).mode & S_ISGID) !== 0 ? -1 : process.getegid?.() ?? -1;
   }
 
   entry(h: TarHeader): void {
@@ -297,9 +302,10 @@ export class LayerWriter implements TarSink {
       try {
         lsetxattr(abs, name, value);
       } catch (e) {
-        // In a user namespace trusted.* (and some security.*) xattrs cannot be set; podman skips them too.
-        if (this.#namespace === 'user' && isErrno(e, 'EPERM')) continue;
-        throw e;
+        // EPERM: trusted.* in a user namespace, user.* on a symlink or device; ENOTSUP: a namespace the
+        // filesystem lacks. Like moby, skip the attribute rather than fail the whole image.
+        if (!isErrno(e, 'EPERM') && !isErrno(e, 'ENOTSUP')) throw e;
+        debug('unpack: xattr %s not set on %s: %s', name, abs, e.code);
       }
     }
   }

@@ -2,6 +2,8 @@
  * The parse tree of a template, shaped like Go's text/template/parse nodes. `nodeString` reproduces Go's
  * `Node.String()`, which execution errors quote as their context (`executing "" at <.Nope>`).
  */
+import { quote } from './go-quote.ts';
+
 export interface TextNode { readonly type: 'text'; readonly pos: number; readonly text: string }
 export interface ActionNode { readonly type: 'action'; readonly pos: number; readonly pipe: PipeNode }
 export interface ListNode { readonly type: 'list'; readonly pos: number; readonly nodes: Node[] }
@@ -47,7 +49,7 @@ export type ArgNode =
 export function nodeString(n: Node | ArgNode | CommandNode): string {
   switch (n.type) {
     case 'text':
-      return JSON.stringify(n.text);
+      return quote(n.text);
     case 'action':
       return `{{${nodeString(n.pipe)}}}`;
     case 'list':

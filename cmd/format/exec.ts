@@ -1,14 +1,15 @@
 /**
  * The executor: Go's text/template exec.go semantics over the JS stand-ins of go-value.ts. Fields are looked
- * up on maps (missing → `<no value>`), structs (unknown → error) and dates; functions found as fields are
- * methods and are called with the command's arguments (and the piped value last). Errors are one line,
+ * up by field-lookup.ts; functions found as fields are methods and are called with the command's arguments
+ * (and the piped value last). Errors are one line,
  * `template: :LINE:COL: executing "" at <NODE>: MESSAGE`, where COL is Go's byte column.
  */
 import { nodeString, type ArgNode, type BranchNode, type CommandNode, type FieldNode, type ChainNode, type IdentifierNode, type ListNode, type Node, type PipeNode, type VariableNode } from './ast.ts';
 import { TemplateError } from './errors.ts';
 import { FUNCS, type ParamType, type TemplateFunc } from './funcs.ts';
-import { timeMethod } from './go-time.ts';
-import { goTypeName, hasFieldResolver, isTrue, kindOf, kResolveField, mapEntries, sliceElements, structHas, unbox } from './go-value.ts';
+import { lookupField, type Method } from './field-lookup.ts';
+import { quote } from './go-quote.ts';
+import { goTypeName, hasFieldResolver, isTrue, kindOf, mapEntries, sliceElements, unbox } from './go-value.ts';
 import { formatValue } from './value-print.ts';
 
 /** "No piped value" (Go's missingVal), distinct from a piped `undefined`. */
@@ -18,10 +19,14 @@ const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
 
 type AnyNode = Node | ArgNode | CommandNode;
-type Method = (...args: unknown[]) => unknown;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** `{{range 3}}`: 0, 1, 2 as both index and element (Go 1.22). */
+function* counting(n: number): Generator<[number, number]> {
+  for (let i = 0; i < n; i++) yield [i, i];
 }
 
 export class Executor {
@@ -101,7 +106,7 @@ export class Executor {
     const value = this.evalPipeline(dot, r.pipe);
     const mark = this.vars.length;
     const decl = r.pipe.decl;
-    let entries: Array<[unknown, unknown]>;
+    let entries: Iterable<[unknown, unknown]>;
     const v = unbox(value);
     if (hasFieldResolver(value)) entries = [[0, value]];
     else {
@@ -114,7 +119,7 @@ export class Executor {
           break;
         case 'int':
           if (decl.length > 1) this.fail(`can't use ${formatValue(v)} to iterate over more than one variable`);
-          entries = Array.from({ length: Math.max(0, Number(v)) }, (_, i) => [i, i]);
+          entries = counting(Number(v));
           break;
         case 'invalid':
         case 'nil':
@@ -124,8 +129,10 @@ export class Executor {
           this.fail(`range can't iterate over ${formatValue(v)}`);
       }
     }
+    let iterations = 0;
     try {
       for (const [index, elem] of entries) {
+        iterations++;
         if (decl.length > 0) {
           if (r.pipe.isAssign) this.setVar(decl[0] ?? '', decl.length > 1 ? index : elem);
           else this.setTopVar(1, elem);
@@ -145,7 +152,7 @@ export class Executor {
     } catch (e) {
       if (e !== BREAK) throw e;
     }
-    if (entries.length === 0 && r.elseList !== undefined) this.walk(dot, r.elseList);
+    if (iterations === 0 && r.elseList !== undefined) this.walk(dot, r.elseList);
     this.vars.length = outer;
   }
 
@@ -239,56 +246,29 @@ export class Executor {
     return this.evalFieldChain(dot, value, v, v.ident.slice(1), args, final);
   }
 
-  private evalFieldChain(dot: unknown, receiver: unknown, node: AnyNode, ident: readonly string[], args: readonly ArgNode[], final: Final, all = false): unknown {
+  /** `.A.B.C` on a receiver: every field but the last is a plain field access, the last gets the args. */
+  private evalFieldChain(dot: unknown, receiver: unknown, node: AnyNode, ident: readonly string[], args: readonly ArgNode[], final: Final): unknown {
+    const owner = this.evalFields(dot, receiver, node, ident.slice(0, -1));
+    return this.evalField(dot, ident[ident.length - 1] ?? '', node, args, final, owner);
+  }
+
+  private evalFields(dot: unknown, receiver: unknown, node: AnyNode, ident: readonly string[]): unknown {
     let r = receiver;
-    const last = all ? ident.length : ident.length - 1;
-    for (let i = 0; i < last; i++) r = this.evalField(dot, ident[i] ?? '', node, [], NO_FINAL, r);
-    return all ? r : this.evalField(dot, ident[ident.length - 1] ?? '', node, args, final, r);
+    for (const name of ident) r = this.evalField(dot, name, node, [], NO_FINAL, r);
+    return r;
   }
 
   private evalField(dot: unknown, name: string, node: AnyNode, args: readonly ArgNode[], final: Final, receiver: unknown): unknown {
-    if (receiver === undefined) return undefined;
-    const hasArgs = args.length > 1 || final !== NO_FINAL;
-    if (hasFieldResolver(receiver)) {
-      const resolver = receiver;
-      return this.evalMethod(dot, (...a: unknown[]) => resolver[kResolveField](name, a), node, name, args, final);
+    const found = lookupField(receiver, name);
+    switch (found.kind) {
+      case 'error':
+        return this.fail(found.message);
+      case 'method':
+        return this.evalMethod(dot, found.fn, node, name, args, final);
+      case 'value':
+        if ((args.length > 1 || final !== NO_FINAL) && found.argsError !== undefined) this.fail(found.argsError);
+        return found.value;
     }
-    const v = unbox(receiver);
-    const get = (obj: object): unknown => {
-      try {
-        return (obj as Record<string, unknown>)[name];
-      } catch (e) {
-        return this.fail(`error calling ${name}: ${message(e)}`);
-      }
-    };
-    switch (kindOf(v)) {
-      case 'nil':
-        return this.fail(`nil pointer evaluating interface {}.${name}`);
-      case 'time': {
-        const method = timeMethod(v as Date, name);
-        if (method !== undefined) return this.evalMethod(dot, method, node, name, args, final);
-        break;
-      }
-      case 'map': {
-        const m = v as object;
-        const present = m instanceof Map ? m.has(name) : Object.hasOwn(m, name);
-        const value = m instanceof Map ? m.get(name) : present ? get(m) : undefined;
-        if (typeof value === 'function') return this.evalMethod(dot, (value as Method).bind(m), node, name, args, final);
-        if (hasArgs) this.fail(`${name} is not a method but has arguments`);
-        return value;
-      }
-      case 'struct': {
-        const s = v as object;
-        if (!structHas(s, name)) break;
-        const value = get(s);
-        if (typeof value === 'function') return this.evalMethod(dot, (value as Method).bind(s), node, name, args, final);
-        if (hasArgs) this.fail(`${name} has arguments but cannot be invoked as function`);
-        return value;
-      }
-      default:
-        break;
-    }
-    return this.fail(`can't evaluate field ${name} in type ${goTypeName(v)}`);
   }
 
   /** Calls a method found as a field: arguments as given (a missing one is `undefined`), piped value last. */
@@ -307,7 +287,7 @@ export class Executor {
   private evalFunction(dot: unknown, ident: IdentifierNode, node: AnyNode, args: readonly ArgNode[], final: Final): unknown {
     this.at(ident);
     const fn = FUNCS.get(ident.name);
-    if (fn === undefined) return this.fail(`${JSON.stringify(ident.name)} is not a defined function`);
+    if (fn === undefined) return this.fail(`${quote(ident.name)} is not a defined function`);
     return this.evalCall(dot, fn, node, ident.name, args, final);
   }
 
@@ -387,12 +367,9 @@ export class Executor {
    */
   private evalFuncOperand(dot: unknown, receiver: unknown, node: AnyNode, ident: readonly string[]): unknown {
     this.at(node);
-    const owner = this.evalFieldChain(dot, receiver, node, ident.slice(0, -1), [], NO_FINAL, true);
-    const name = ident[ident.length - 1] ?? '';
-    const o = unbox(owner);
-    if (typeof o !== 'object' || o === null || hasFieldResolver(owner)) return this.evalField(dot, name, node, [], NO_FINAL, owner);
-    const value = o instanceof Map ? o.get(name) : (o as Record<string, unknown>)[name];
-    return typeof value === 'function' ? (value as Method).bind(o) : this.evalField(dot, name, node, [], NO_FINAL, owner);
+    const owner = this.evalFields(dot, receiver, node, ident.slice(0, -1));
+    const found = lookupField(owner, ident[ident.length - 1] ?? '');
+    return found.kind === 'method' ? found.fn : this.evalField(dot, ident[ident.length - 1] ?? '', node, [], NO_FINAL, owner);
   }
 
   private validateType(value: unknown, type: ParamType): unknown {

@@ -60,7 +60,7 @@ function eq(args: unknown[]): boolean {
       if (ka !== 'nil' && kb !== 'nil') throw new Error('incompatible types for comparison');
       truth = false;
     } else if (ka === 'number') {
-      truth = typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as number) === BigInt(b as number) : a === b;
+      truth = typeof a === 'bigint' && typeof b === 'bigint' ? a === b : Number(a) === Number(b);
     } else if (ka === 'other') {
       const k = kindOf(a);
       if (k === 'slice' || k === 'map' || kindOf(b) === 'slice' || kindOf(b) === 'map') {

@@ -50,6 +50,17 @@ export function timeAgo(date: Date | number, now: Date | number = Date.now()): s
   return `${humanDuration(current - then)} ago`;
 }
 
+/** The time package's own quoting in errors: non-ASCII and control bytes as \xHH. */
+function timeQuote(s: string): string {
+  let out = '"';
+  for (const c of s) {
+    const cp = c.codePointAt(0) ?? 0;
+    if (cp >= 0x80 || cp < 0x20) for (const b of Buffer.from(c, 'utf8')) out += `\\x${b.toString(16).padStart(2, '0')}`;
+    else out += c === '"' || c === '\\' ? `\\${c}` : c;
+  }
+  return `${out}"`;
+}
+
 /** Nanoseconds per unit, as in Go's time package. */
 const UNITS: ReadonlyMap<string, bigint> = new Map([
   ['ns', 1n], ['us', 1_000n], ['µs', 1_000n], ['μs', 1_000n], ['ms', 1_000_000n], ['s', 1_000_000_000n],
@@ -63,7 +74,7 @@ const MAX_DURATION_NS = (1n << 63n) - 1n;
  * duration "1"`, `time: unknown unit "d" in duration "1d"`).
  */
 export function parseGoDuration(text: string): number {
-  const quoted = JSON.stringify(text);
+  const quoted = timeQuote(text);
   const invalid = (): never => {
     throw new InvalidDurationError(`time: invalid duration ${quoted}`);
   };
@@ -86,7 +97,7 @@ export function parseGoDuration(text: string): number {
     const unit = unitMatch?.[0] ?? '';
     if (unit === '') throw new InvalidDurationError(`time: missing unit in duration ${quoted}`);
     const scale = UNITS.get(unit);
-    if (scale === undefined) throw new InvalidDurationError(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
+    if (scale === undefined) throw new InvalidDurationError(`time: unknown unit ${timeQuote(unit)} in duration ${quoted}`);
     s = s.slice(unit.length);
     let ns = BigInt(whole === '' ? '0' : whole) * scale;
     if (frac !== undefined && frac !== '') ns += (BigInt(frac) * scale) / 10n ** BigInt(frac.length);

@@ -4,6 +4,8 @@
  * therefore error messages and positions, match Go's. It lexes the whole input eagerly and stops after the
  * first error item, which the parser reports.
  */
+import { quote } from './go-quote.ts';
+
 export type ItemType =
   | 'error' | 'eof' | 'text' | 'leftDelim' | 'rightDelim' | 'space' | 'bool' | 'char' | 'charConstant'
   | 'complex' | 'assign' | 'declare' | 'field' | 'identifier' | 'leftParen' | 'rightParen' | 'number'
@@ -240,10 +242,10 @@ export function lex(input: string): Item[] {
   };
 
   const lexNumber = (): boolean => {
-    if (!scanNumber()) return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`);
+    if (!scanNumber()) return fail(`bad number syntax: ${quote(input.slice(start, pos))}`);
     const sign = peek();
     if (sign === '+' || sign === '-') {
-      if (!scanNumber() || input[pos - 1] !== 'i') return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`);
+      if (!scanNumber() || input[pos - 1] !== 'i') return fail(`bad number syntax: ${quote(input.slice(start, pos))}`);
       emit('complex');
       return true;
     }

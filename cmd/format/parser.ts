@@ -6,6 +6,8 @@
 import type { ActionNode, ArgNode, BranchNode, CommandNode, ListNode, Node, NumberNode, PipeNode, StringNode } from './ast.ts';
 import { nodeString } from './ast.ts';
 import { TemplateError } from './errors.ts';
+import { quote } from './go-quote.ts';
+import { parseGoNumber, unquote } from './go-literal.ts';
 import { isKeyword, lex, type Item, type ItemType } from './lexer.ts';
 
 const EOF_ITEM: Item = { type: 'eof', val: '', pos: 0, line: 1 };
@@ -16,8 +18,8 @@ function itemString(item: Item): string {
   if (item.type === 'error') return item.val;
   if (isKeyword(item.type)) return `<${item.val}>`;
   const chars = [...item.val];
-  if (chars.length > 10) return `${JSON.stringify(chars.slice(0, 10).join(''))}...`;
-  return JSON.stringify(item.val);
+  if (chars.length > 10) return `${quote(chars.slice(0, 10).join(''))}...`;
+  return quote(item.val);
 }
 
 interface Stop { readonly kind: 'end' | 'else'; readonly pos: number; readonly elseIf: 'if' | 'with' | undefined }
@@ -268,7 +270,7 @@ class Parser {
       case 'variable':
         return { type: 'variable', pos: chainPos, ident: [...node.ident, ...fields] };
       case 'bool': case 'string': case 'number': case 'nil': case 'dot':
-        return this.fail(`unexpected . after term ${JSON.stringify(nodeString(node))}`);
+        return this.fail(`unexpected . after term ${quote(nodeString(node))}`);
       default:
         return { type: 'chain', pos: chainPos, node, field: fields };
     }
@@ -278,7 +280,7 @@ class Parser {
     const item = this.nextNonSpace();
     switch (item.type) {
       case 'identifier':
-        if (!this.funcs.has(item.val)) this.fail(`function ${JSON.stringify(item.val)} not defined`);
+        if (!this.funcs.has(item.val)) this.fail(`function ${quote(item.val)} not defined`);
         return { type: 'identifier', pos: item.pos, name: item.val };
       case 'dot':
         return { type: 'dot', pos: item.pos };
@@ -317,7 +319,7 @@ class Parser {
       return { type: 'number', pos: item.pos, text, value: chars[0]?.codePointAt(0) ?? 0, isInt: true };
     }
     const value = parseGoNumber(text);
-    if (value === undefined) this.fail(`illegal number syntax: ${JSON.stringify(text)}`);
+    if (value === undefined) this.fail(`illegal number syntax: ${quote(text)}`);
     if (text.endsWith('i')) this.fail(`complex numbers are not supported: ${text}`);
     const isHex = /^[+-]?0[xX]/.test(text);
     const isInt = isHex ? !/[pP]/.test(text) : !/[.eE]/.test(text);
@@ -333,66 +335,6 @@ class Parser {
 
 function isStop(n: Node | Stop): n is Stop {
   return 'kind' in n;
-}
-
-/** Go's integer/float literal syntax (base prefixes, legacy octal, underscores); undefined if malformed. */
-function parseGoNumber(text: string): number | undefined {
-  const sign = text.startsWith('-') ? -1 : 1;
-  const body = text.replace(/^[+-]/, '').replaceAll('_', '');
-  let m: RegExpMatchArray | null;
-  if ((m = /^0[xX]([0-9a-fA-F]+)$/.exec(body))) return sign * parseInt(m[1] ?? '', 16);
-  if ((m = /^0[oO]?([0-7]+)$/.exec(body))) return sign * parseInt(m[1] ?? '', 8);
-  if ((m = /^0[bB]([01]+)$/.exec(body))) return sign * parseInt(m[1] ?? '', 2);
-  if (/^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(body)) return sign * Number(body);
-  return undefined;
-}
-
-/**
- * Go's strconv.Unquote for "..." and '...': \a \b \f \n \r \t \v \\ \" \' \xHH \OOO \uHHHH \UHHHHHHHH.
- * \x and octal escapes are bytes, so the result is assembled as UTF-8 and decoded.
- */
-export function unquote(quoted: string): string | undefined {
-  const q = quoted[0];
-  if ((q !== '"' && q !== "'") || quoted.length < 2 || quoted[quoted.length - 1] !== q) return undefined;
-  const body = quoted.slice(1, -1);
-  const bytes: number[] = [];
-  const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
-  for (let i = 0; i < body.length; ) {
-    const c = body[i] ?? '';
-    if (c === q || c === '\n') return undefined;
-    if (c !== '\\') {
-      const cp = body.codePointAt(i) ?? 0;
-      const ch = String.fromCodePoint(cp);
-      bytes.push(...Buffer.from(ch, 'utf8'));
-      i += ch.length;
-      continue;
-    }
-    const e = body[i + 1] ?? '';
-    const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-    if (simple[e] !== undefined) {
-      bytes.push(simple[e]);
-      i += 2;
-    } else if (e === q) {
-      bytes.push(q.charCodeAt(0));
-      i += 2;
-    } else if (hexLen > 0) {
-      const hex = body.slice(i + 2, i + 2 + hexLen);
-      if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex)) return undefined;
-      const v = parseInt(hex, 16);
-      if (e === 'x') bytes.push(v);
-      else if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return undefined;
-      else bytes.push(...Buffer.from(String.fromCodePoint(v), 'utf8'));
-      i += 2 + hexLen;
-    } else if (/^[0-7]{3}$/.test(body.slice(i + 1, i + 4))) {
-      const v = parseInt(body.slice(i + 1, i + 4), 8);
-      if (v > 255) return undefined;
-      bytes.push(v);
-      i += 4;
-    } else {
-      return undefined;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
 }
 
 /** Parses template text; `funcs` are the names callable as functions (checked at parse time, as in Go). */

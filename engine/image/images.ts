@@ -9,7 +9,7 @@ import { findImage, lookupImage } from './lookup.ts';
 import { parseImageConfig } from './manifest.ts';
 import { type PullOptions, pullReference } from './pull.ts';
 import { formatReference, isShortName, parseReference } from './reference.ts';
-import { type RegistriesConf, resolveShortName } from './short-names.ts';
+import { isBlocked, type RegistriesConf, resolveShortName } from './short-names.ts';
 
 export interface ImageSummary {
   /** 64 hex. */
@@ -69,6 +69,10 @@ export class Images {
       : { candidates: [parseReference(ref)], note: undefined };
     const errors: unknown[] = [];
     for (const candidate of candidates) {
+      if (isBlocked(candidate, this.#d.registriesConf())) {
+        errors.push(new EngineError('REGISTRY_AUTH', `${formatReference(candidate)}: registry is blocked in registries.conf`));
+        continue;
+      }
       try {
         const img = await pullReference(this.#d.store, await this.#d.registry(), candidate, o);
         return { ...summary(img), reference: formatReference(candidate), ...(note !== undefined ? { note } : {}) };
@@ -78,6 +82,7 @@ export class Images {
         errors.push(e);
       }
     }
+    if (errors.length === 1) throw errors[0];
     const detail = errors.map((e) => (e as Error).message).join('; ');
     throw new EngineError('MANIFEST_UNKNOWN', `${ref}: not found in any search registry: ${detail}`, { cause: errors[0] });
   }

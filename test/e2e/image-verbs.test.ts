@@ -58,7 +58,7 @@ describe('pull', () => {
       expect(insp[0].Variant).toBe('v8');
       expect(insp[0].Digest).toBe(reg.images.busyboxArm64.manifestDigest);
       const bad = await runCli([...h, 'pull', '--platform', 'linux/s390x', reg.images.busyboxIndex.ref], { expectCode: 125 });
-      expect(bad.stderr).toMatch(/^Error: .*linux\/s390x/);
+      expect(bad.stderr).toMatch(/^Error: .*linux\/s390x/m);
     } finally {
       own.cleanup();
     }
@@ -67,12 +67,16 @@ describe('pull', () => {
   it('pulls Docker schema2 and OCI forms of alpine; their shared layer is stored once', async () => {
     const before = layerDirs().length;
     const a = await runCli([...g, 'pull', '-q', reg.images.alpine.ref], { expectCode: 0 });
-    const b = await runCli([...g, 'pull', '-q', reg.images.alpineOci.ref], { expectCode: 0 });
-    expect(layerDirs().length).toBe(before + 1);
     const ia = JSON.parse((await runCli([...g, 'inspect', a.stdout.trim()], { expectCode: 0 })).stdout)[0];
+    const b = await runCli([...g, 'pull', '-q', reg.images.alpineOci.ref], { expectCode: 0 });
     const ib = JSON.parse((await runCli([...g, 'inspect', b.stdout.trim()], { expectCode: 0 })).stdout)[0];
+    expect(layerDirs().length).toBe(before + 1);
     expect(ia.ManifestType).toBe('application/vnd.docker.distribution.manifest.v2+json');
     expect(ib.ManifestType).toBe('application/vnd.oci.image.manifest.v1+json');
+    // One config, so one image with both names and both digests.
+    expect(ib.Id).toBe(ia.Id);
+    expect(ib.RepoTags.sort()).toEqual([reg.images.alpine.ref, reg.images.alpineOci.ref].sort());
+    expect(ib.RepoDigests).toEqual(expect.arrayContaining([expect.stringContaining(reg.images.alpine.digest), expect.stringContaining(reg.images.alpineOci.digest)]));
     expect(ia.RootFS.Layers).toEqual(ib.RootFS.Layers);
     expect(ia.Config.Cmd).toEqual(['/bin/sh']);
   });
@@ -90,7 +94,7 @@ describe('pull', () => {
 
   it('a missing tag is 125 with manifest unknown', async () => {
     const r = await runCli([...g, 'pull', `${reg.host}/library/busybox:nope`], { expectCode: 125 });
-    expect(r.stderr).toMatch(/^Error: .*manifest unknown/);
+    expect(r.stderr).toMatch(/^Error: .*manifest unknown$/m);
   });
 });
 

@@ -33,6 +33,7 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
 export async function runCli(args: readonly string[], o: RunCliOptions): Promise<CliResult> {
   const r = await execa('node', [CLI, ...args], {
     reject: false,
+    stripFinalNewline: false,
     env: isolatedEnv(o.env),
     extendEnv: false,
     ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' }),

@@ -3,7 +3,7 @@
 // and real published layers compared with what GNU tar extracts from them.
 import { execa } from 'execa';
 import {
-  createReadStream, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync,
+  chmodSync, chownSync, createReadStream, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,6 +108,24 @@ describe('unpackLayer: entries and metadata', () => {
 
     expect(lstatSync(at('implicit')).mode & 0o7777).toBe(0o755);
     expect(lstatSync(at('implicit/parent')).mode & 0o7777).toBe(0o755);
+  });
+
+  it('sets the group a setgid target directory would otherwise impose', async () => {
+    chownSync(target, 0, 1234);
+    chmodSync(target, 0o2755);
+    await unpack([
+      { name: 'f', body: 'x', uid: 0, gid: 0 },
+      { name: 'd/', type: 'directory', uid: 0, gid: 0 },
+      { name: 'l', type: 'symlink', linkname: 'f', uid: 0, gid: 0 },
+    ]);
+    expect(['f', 'd', 'l'].map((p) => lstatSync(at(p)).gid)).toEqual([0, 0, 0]);
+  });
+
+  it('skips an xattr the kernel refuses (user.* on a symlink) instead of failing the layer', async () => {
+    await unpack([
+      { name: 'l', type: 'symlink', linkname: 't', pax: { 'SCHILY.xattr.user.refused': 'x', 'SCHILY.xattr.trusted.kept': 'k' } },
+    ]);
+    expect(llistxattr(at('l'))).toEqual(['trusted.kept']);
   });
 
   it('lets a later entry replace an earlier one, and merges two directory entries', async () => {

@@ -56,7 +56,7 @@ describe('parseGoDuration (time.ParseDuration)', () => {
   it.each([
     ['', 'time: invalid duration ""'], ['1', 'time: missing unit in duration "1"'],
     ['1d', 'time: unknown unit "d" in duration "1d"'], ['.s', 'time: invalid duration ".s"'],
-    ['h', 'time: invalid duration "h"'], ['1h-2m', 'time: unknown unit "h-" in duration "1h-2m"'],
+    ['h', 'time: invalid duration "h"'], ['1µ', 'time: unknown unit "\\xc2\\xb5" in duration "1\\xc2\\xb5"'], ['1h-2m', 'time: unknown unit "h-" in duration "1h-2m"'],
   ])('%j is rejected', (text, message) => {
     expect(() => parseGoDuration(text)).toThrow(InvalidDurationError);
     expect(() => parseGoDuration(text)).toThrow(message);

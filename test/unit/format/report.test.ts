@@ -53,6 +53,7 @@ describe('renderRows', () => {
     ['spaces inside actions are kept; the header runs the template too', 'table {{.Names}}\t{{printf "%s %s" .ID .Image}}', 'NAMES                CONTAINER ID IMAGE\nweb                  abc123def456 docker.io/library/alpine:latest\ndb-with-a-long-name  0123456789ab busybox\n'],
     ['a method column and functions on headers', 'table {{.Names | upper}}\t{{.Label "tier"}}', 'NAMES                LABEL\nWEB                  front\nDB-WITH-A-LONG-NAME  \n'],
     ['index on a map column keeps its header', 'table {{.ID}}\t{{index .Labels "tier"}}', 'CONTAINER ID  LABELS\nabc123def456  front\n0123456789ab  \n'],
+    ['a chained field is titled by its last name', 'table {{.ID}}\t{{.Labels.tier}}', 'CONTAINER ID  TIER\nabc123def456  front\n0123456789ab  <no value>\n'],
     ['"table" alone is the default table', 'table', 'CONTAINER ID  IMAGE                            CREATED      NAMES\nabc123def456  docker.io/library/alpine:latest  2 hours ago  web\n0123456789ab  busybox                          2 hours ago  db-with-a-long-name\n'],
   ])('%s', (_, format, expected) => {
     expect(renderRows(format, rows, ps)).toBe(expected);

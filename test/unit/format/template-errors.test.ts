@@ -56,6 +56,7 @@ describe('execution errors (TEMPLATE_EXEC)', () => {
     ['{{.Nope}}', 'template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type InspectContainer'],
     ['{{.State.Health.Status}}', 'template: :1:8: executing "" at <.State.Health.Status>: nil pointer evaluating interface {}.Status'],
     ['{{.Name.First}}', 'template: :1:7: executing "" at <.Name.First>: can\'t evaluate field First in type string'],
+    ['é {{.Nope}}', 'template: :1:5: executing "" at <.Nope>: can\'t evaluate field Nope in type InspectContainer'],
     ['x\n  {{.Nope}}', 'template: :2:4: executing "" at <.Nope>: can\'t evaluate field Nope in type InspectContainer'],
     ['{{index .Args 5}}', 'template: :1:2: executing "" at <index .Args 5>: error calling index: index out of range: 5'],
     ['{{index .Size 0}}', 'template: :1:2: executing "" at <index .Size 0>: error calling index: can\'t index item of type int'],
@@ -94,11 +95,14 @@ describe('execution errors (TEMPLATE_EXEC)', () => {
   });
 
   it('errors carry the engine brand, so the CLI reports them as user errors (exit 125)', () => {
+    let caught: unknown;
     try {
       compileTemplate('{{nope}}');
     } catch (e) {
-      expect(Symbol.for('tsengine.error') in (e as object)).toBe(true);
-      expect((e as TemplateError).name).toBe('TemplateError');
+      caught = e;
     }
+    expect(caught).toBeInstanceOf(TemplateError);
+    expect(Symbol.for('tsengine.error') in (caught as object)).toBe(true);
+    expect((caught as TemplateError).name).toBe('TemplateError');
   });
 });
