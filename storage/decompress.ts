@@ -54,8 +54,8 @@ const GUNZIP_CHUNK = 64 * 1024;
 
 class DecompressStream extends Duplex {
   readonly #label: string;
+  /** Bytes received while sniffing. */
   #head: Buffer[] = [];
-  #headBytes = 0;
   #compression: Compression | undefined;
   /** gzip or zstd; undefined while sniffing, and for an uncompressed blob. */
   #decoder: Transform | undefined;
@@ -70,7 +70,6 @@ class DecompressStream extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
     if (this.#compression === undefined) {
       this.#head.push(chunk);
-      this.#headBytes += chunk.length;
       const head = this.#head.length === 1 ? chunk : Buffer.concat(this.#head);
       this.#head = [head];
       if (!this.#decide(detectCompression(head.subarray(0, SNIFF_BYTES)))) {

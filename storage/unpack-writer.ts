@@ -30,7 +30,8 @@ interface DirTimes {
   mtime: number | undefined;
 }
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, S_IFCHR, S_IFBLK, S_IFIFO, S_ISGID } = constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, S_IFCHR, S_IFBLK, S_IFIFO } = constants;
+const S_ISGID = 0o2000; // declared by @types/node, absent from Node 20's fs.constants
 // libuv adds O_CLOEXEC itself.
 const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const OPAQUE_VALUE = Buffer.from('y');
