@@ -219,11 +219,14 @@ export class LayerWriter implements TarSink {
     this.files++;
   }
 
-  /** `.wh.NAME`: an overlay whiteout (char device 0:0) at `hidden`, replacing what this layer put there. */
+  /**
+   * `.wh.NAME`: an overlay whiteout (char device 0:0) at `hidden`. image-spec layer.md: a whiteout applies
+   * only to lower layers; what this same layer puts at NAME stays. A NAME already extracted here hides the
+   * lower one by itself, so the whiteout is skipped; a NAME that comes later replaces the device.
+   */
   #whiteout(hidden: string, path: string, h: TarHeader): void {
     if (!this.#parentDir(path, h.name, 'skip')) return; // under a whiteout already: hidden anyway
-    const existing = this.#nodes.get(hidden);
-    if (existing !== undefined) this.#remove(hidden, existing);
+    if (this.#nodes.has(hidden)) return;
     mknod(this.#abs(hidden), S_IFCHR, 0, 0);
     this.#nodes.set(hidden, 'whiteout');
     this.files++;

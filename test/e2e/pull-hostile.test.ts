@@ -3,9 +3,10 @@
 // hostile layer tar. Each failure is one `Error:` line and exit 125, and the store is byte-for-byte the
 // store it was before.
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileRegistry, startHostileRegistry } from '../helpers/hostile-registry.ts';
@@ -68,6 +69,22 @@ describe('bearer token flow', () => {
     const tokenRequests = reg.requests.filter((r) => r.path === '/token');
     expect(tokenRequests.some((r) => r.query['scope']?.[0] === 'repository:team/app:pull')).toBe(true);
     expect(JSON.stringify(reg.requests.map((r) => r.headers['authorization'] ?? ''))).not.toContain('s3cret');
+  });
+});
+
+describe('layer compressions', () => {
+  it('pulls gzip, zstd and uncompressed layers into the same store', async () => {
+    const plainTar = gunzipSync(await tarGz([{ name: 'plain.txt', body: 'plain\n' }]));
+    const zstdDir = mkdtempSync(join(t.dir, 'zstd-'));
+    writeFileSync(join(zstdDir, 'l.tar'), gunzipSync(await tarGz([{ name: 'zstd.txt', body: 'zstd\n' }])));
+    await execa('zstd', ['-q', join(zstdDir, 'l.tar'), '-o', join(zstdDir, 'l.tar.zst')]);
+    const zstdLayer = readFileSync(join(zstdDir, 'l.tar.zst'));
+    reg.addImage({ repository: 'team/mixed', tag: 'v1', layers: [await tarGz([{ name: 'gz.txt', body: 'gz\n' }]), zstdLayer, plainTar] });
+    const id = (await runCli([...g, 'pull', '-q', ...creds, `${reg.host}/team/mixed:v1`], { expectCode: 0 })).stdout.trim();
+    const insp = JSON.parse((await runCli([...g, 'image', 'inspect', id], { expectCode: 0 })).stdout)[0];
+    const dirs = [...insp.GraphDriver.Data.LowerDir.split(':').reverse(), insp.GraphDriver.Data.UpperDir];
+    expect(dirs.map((d: string) => readdirSync(d))).toEqual([['gz.txt'], ['zstd.txt'], ['plain.txt']]);
+    expect(readFileSync(join(dirs[1], 'zstd.txt'), 'utf8')).toBe('zstd\n');
   });
 });
 

@@ -155,24 +155,25 @@ describe('unpackLayer: entries and metadata', () => {
     expect(readFileSync('/etc/passwd', 'utf8')).not.toBe('plain');
   });
 
-  it('makes whiteouts char devices 0:0, replacing what this layer put there', async () => {
+  it('makes whiteouts char devices 0:0; what the same layer puts at the name stays (layer.md)', async () => {
     await unpack([
       { name: '.wh.gone', body: '' },
       { name: 'd/', type: 'directory' },
-      { name: 'd/early', body: 'removed by the whiteout below' },
+      { name: 'd/early', body: 'kept: a whiteout applies to lower layers only' },
       { name: 'd/.wh.early', body: '' },
-      { name: 'sub/', type: 'directory' },
-      { name: 'sub/x', body: 'x' },
-      { name: '.wh.sub', body: '' },
+      { name: 'd/.wh.late', body: '' },
+      { name: 'd/late', body: 'kept too' },
       { name: '.wh.sub2', body: '' },
       { name: 'sub2/.wh.deeper', body: '' }, // under a whiteout already: moot, skipped
       { name: 'nested/dir/.wh.f', body: '' }, // parents made as needed
     ]);
-    for (const p of ['gone', 'd/early', 'sub', 'sub2', 'nested/dir/f']) {
+    for (const p of ['gone', 'sub2', 'nested/dir/f']) {
       const st = lstatSync(at(p));
       expect([p, st.isCharacterDevice(), st.rdev]).toEqual([p, true, 0]);
     }
-    expect(readdirSync(target).sort()).toEqual(['d', 'gone', 'nested', 'sub', 'sub2']);
+    expect(readFileSync(at('d/early'), 'utf8')).toBe('kept: a whiteout applies to lower layers only');
+    expect(readFileSync(at('d/late'), 'utf8')).toBe('kept too');
+    expect(readdirSync(target).sort()).toEqual(['d', 'gone', 'nested', 'sub2']);
   });
 
   it('marks opaque directories with trusted.overlay.opaque, or user.overlay.opaque', async () => {
