@@ -1,4 +1,4 @@
-import { kEngineError, StorageError, type StorageErrorCode } from '../storage/errors.ts';
+import { CodedError, kEngineError, StorageError, type StorageErrorCode } from '../storage/errors.ts';
 
 /**
  * Stable codes that callers test (never the message). The CLI maps them to exit codes in one place
@@ -20,23 +20,11 @@ export type EngineErrorCode =
   | 'CONFIG_INVALID'
   | 'ABORTED';
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  readonly hint: string | undefined;
-  constructor(code: EngineErrorCode, message: string, opts?: { cause?: unknown; hint?: string }) {
-    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = opts?.hint;
-  }
-  get [kEngineError](): true {
-    return true;
-  }
-}
+export class EngineError extends CodedError<EngineErrorCode> {}
 
 /** True for EngineError and StorageError alike (same brand), also across module copies. */
 export function isEngineError(e: unknown): e is EngineError | StorageError {
   return typeof e === 'object' && e !== null && kEngineError in e;
 }
 
-export { StorageError };
+export { CodedError, StorageError };

@@ -3,7 +3,7 @@
  */
 export { Engine } from './engine.ts';
 export type { EngineOptions, RegistryOptions } from './options.ts';
-export { EngineError, isEngineError, type EngineErrorCode } from './errors.ts';
+export { CodedError, EngineError, isEngineError, StorageError, type EngineErrorCode } from './errors.ts';
 export type { Images, ImageSummary, PullResult, RemoveReport } from './image/images.ts';
 export type { ImageInspect } from './image/inspect.ts';
 export type { PullEvent, PullOptions, LayerPhase } from './image/pull.ts';

@@ -12,10 +12,14 @@ export type StorageErrorCode =
 
 export const kEngineError = Symbol.for('tsengine.error');
 
-export class StorageError extends Error {
-  readonly code: StorageErrorCode;
+/**
+ * The base of every error tsengine throws on purpose: a stable `code` to test, a one-line message, an
+ * optional `hint`, and a cross-realm brand so `isEngineError` recognises it across module copies.
+ */
+export class CodedError<C extends string> extends Error {
+  readonly code: C;
   readonly hint: string | undefined;
-  constructor(code: StorageErrorCode, message: string, opts?: { cause?: unknown; hint?: string }) {
+  constructor(code: C, message: string, opts?: { cause?: unknown; hint?: string }) {
     super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
@@ -25,6 +29,8 @@ export class StorageError extends Error {
     return true;
   }
 }
+
+export class StorageError extends CodedError<StorageErrorCode> {}
 
 /** Node's errno exceptions, narrowed: catch only named codes (`ENOENT` on cleanup), never everything. */
 export function isErrno(e: unknown, code?: string): e is NodeJS.ErrnoException {

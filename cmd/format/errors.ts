@@ -3,35 +3,17 @@
  * so the CLI's single catch prints them as `Error: <message>` and exits 125, as podman does for a bad
  * `--format`, instead of treating them as bugs.
  */
-const kEngineError = Symbol.for('tsengine.error');
+import { CodedError } from '../../engine/index.ts';
 
 /** `TEMPLATE_INVALID`: the text does not parse. `TEMPLATE_EXEC`: it parsed but failed on the data. */
 export type TemplateErrorCode = 'TEMPLATE_INVALID' | 'TEMPLATE_EXEC';
 
 /** A `--format` template error; the message is one line shaped like Go's text/template errors. */
-export class TemplateError extends Error {
-  readonly code: TemplateErrorCode;
-  readonly hint: string | undefined;
-  constructor(code: TemplateErrorCode, message: string, opts?: { cause?: unknown; hint?: string }) {
-    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = opts?.hint;
-  }
-  get [kEngineError](): true {
-    return true;
-  }
-}
+export class TemplateError extends CodedError<TemplateErrorCode> {}
 
 /** A flag value that is not a Go duration (`--since 1h30m`); the message is Go's `time: invalid duration "x"`. */
-export class InvalidDurationError extends Error {
-  readonly code = 'INVALID_ARGUMENT' as const;
-  readonly hint: string | undefined = undefined;
+export class InvalidDurationError extends CodedError<'INVALID_ARGUMENT'> {
   constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-  get [kEngineError](): true {
-    return true;
+    super('INVALID_ARGUMENT', message);
   }
 }
