@@ -60,7 +60,7 @@ export class PullProgress {
     if (e.phase === 'downloading') this.#downloaded = true;
     if (this.#tty) {
       this.#layers.set(id, { status, bytes: e.bytes, total: e.total });
-      this.#draw(e.phase !== 'downloading');
+      this.#draw(line?.status !== status);
       return;
     }
     if (line?.status === status || e.phase === 'waiting') {
