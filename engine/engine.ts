@@ -15,6 +15,8 @@ export class Engine {
   readonly images: Images;
   readonly #store: Store;
   #registry: Promise<RegistryClient> | undefined;
+  /** Connection pools this engine made (none when the embedder injected a dispatcher); closed by close(). */
+  #agents: { close(): Promise<void> }[] = [];
   #registriesConf: RegistriesConf | undefined;
 
   private constructor(options: ResolvedEngineOptions, store: Store) {
@@ -45,13 +47,22 @@ export class Engine {
 
   /** undici is imported only by verbs that talk to a registry: it is a large share of start-up time. */
   async #makeRegistryClient(): Promise<RegistryClient> {
-    const [{ RegistryClient }, { credentialsFromAuthFiles }] = await Promise.all([
+    const [{ RegistryClient }, { credentialsFromAuthFiles }, { Agent }] = await Promise.all([
       import('./registry/client.ts'),
       import('./registry/credentials.ts'),
+      import('undici'),
     ]);
     const r = this.options.registry;
+    // Our own pools, so close() can end their keep-alive sockets (they would hold a CLI's exit back).
+    let pools = {};
+    if (!r.dispatcher) {
+      const verified = new Agent();
+      const unverified = new Agent({ connect: { rejectUnauthorized: false } });
+      this.#agents.push(verified, unverified);
+      pools = { dispatcher: verified, insecureDispatcher: unverified };
+    }
     return new RegistryClient({
-      ...(r.dispatcher ? { dispatcher: r.dispatcher } : {}),
+      ...(r.dispatcher ? { dispatcher: r.dispatcher } : pools),
       ...(r.tlsVerify !== undefined ? { tlsVerify: r.tlsVerify } : {}),
       insecure: [...(r.insecure ?? []), ...this.#conf().insecure],
       credentials: r.credentials ?? credentialsFromAuthFiles(this.options.env, r.authFile, this.options.euid),
@@ -61,6 +72,8 @@ export class Engine {
 
   async close(): Promise<void> {
     this.#store.close();
+    const agents = this.#agents.splice(0);
+    await Promise.all(agents.map((a) => a.close()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
