@@ -197,19 +197,23 @@ export function lex(input: string): Item[] {
     return true;
   };
 
+  /** Consumes a run of letters and digits; returns the character that ended it (backed up). */
+  const scanAlphaNumeric = (): string | undefined => {
+    for (;;) {
+      const c = next();
+      if (!isAlphaNumeric(c)) {
+        backup(c);
+        return c;
+      }
+    }
+  };
+
   const lexFieldOrVariable = (type: 'field' | 'variable'): boolean => {
     if (atTerminator()) {
       emit(type === 'variable' ? 'variable' : 'dot');
       return true;
     }
-    let c: string | undefined;
-    for (;;) {
-      c = next();
-      if (!isAlphaNumeric(c)) {
-        backup(c);
-        break;
-      }
-    }
+    const c = scanAlphaNumeric();
     if (!atTerminator()) return fail(`bad character ${formatRune(c ?? '')}`);
     emit(type);
     return true;
@@ -254,14 +258,7 @@ export function lex(input: string): Item[] {
   };
 
   const lexIdentifier = (): boolean => {
-    let c: string | undefined;
-    for (;;) {
-      c = next();
-      if (!isAlphaNumeric(c)) {
-        backup(c);
-        break;
-      }
-    }
+    const c = scanAlphaNumeric();
     if (!atTerminator()) return fail(`bad character ${formatRune(c ?? '')}`);
     const word = input.slice(start, pos);
     const keyword = KEYWORDS.get(word);

@@ -3,7 +3,7 @@
 // blob is half sent (mid blob = mid unpack, they stream together) and a sweep of kill times spread over a
 // whole pull (start-up, manifest, config, layers, the final transaction).
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,24 @@ async function checkStore(root: string): Promise<{ images: number }> {
     return { images: images.length };
   } finally {
     db.close();
+  }
+}
+
+/** Whether process `pid` has the store database open (it got past start-up into the engine). */
+async function holdsStoreDb(pid: number): Promise<boolean> {
+  try {
+    const fds = readdirSync(`/proc/${pid}/fd`);
+    return fds.some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('store.db');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // the fd closed meanwhile
+        throw e;
+      }
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // the process is gone
+    throw e;
   }
 }
 
@@ -97,6 +115,27 @@ describe('SIGKILL during pull', () => {
       proxy.server.close();
     }
     await runCli([...roots(root), 'pull', '-q', reg.images.busyboxAmd64.ref], { expectCode: 0 });
+    expect((await checkStore(root)).images).toBe(1);
+  });
+
+  it('while waiting on a database write (another process holds the write lock)', async () => {
+    const root = join(t.dir, 'db-write');
+    await runCli([...roots(root), 'images'], { expectCode: 0 }); // creates the store
+    const db = new Database(join(root, 'store.db'));
+    db.prepare('BEGIN IMMEDIATE').run();
+    const child = spawnCli([...roots(root), 'pull', '-q', reg.images.alpine.ref]);
+    try {
+      // The pull reaches its first write (claiming the layer) and waits on SQLite's busy timeout.
+      for (let i = 0; i < 100 && !(await holdsStoreDb(child.pid!)); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGKILL');
+      expect((await child).signal).toBe('SIGKILL');
+    } finally {
+      db.prepare('ROLLBACK').run();
+      db.close();
+    }
+    expect((await checkStore(root)).images).toBe(0);
+    await runCli([...roots(root), 'pull', '-q', reg.images.alpine.ref], { expectCode: 0 });
     expect((await checkStore(root)).images).toBe(1);
   });
 
