@@ -4,14 +4,34 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { type CommandSpec, UsageError } from './command.ts';
+import { create } from './commands/create.ts';
+import { CREATE_FLAGS, RUN_ONLY_FLAGS } from './commands/create-flags.ts';
 import { images } from './commands/images.ts';
-import { inspect, imageInspect } from './commands/inspect.ts';
+import { containerInspect, inspect, imageInspect } from './commands/inspect.ts';
+import { kill, rm, start, stop, wait } from './commands/lifecycle.ts';
+import { logs } from './commands/logs.ts';
+import { ps } from './commands/ps.ts';
+import { run } from './commands/run.ts';
+import { splitAtImage, verbIndex } from './parse/split-argv.ts';
 import { pull } from './commands/pull.ts';
 import { rmi } from './commands/rmi.ts';
 import { tag } from './commands/tag.ts';
 import type { Args, CliContext } from './context.ts';
 
-const TOP: readonly CommandSpec[] = [pull, images, rmi, tag, inspect];
+const TOP: readonly CommandSpec[] = [run, create, start, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect];
+/** `tsengine container <sub>` forms. */
+const CONTAINER_SUB: readonly CommandSpec[] = [run, create, start, { ...ps, aliases: ['ls', 'list'] }, logs, wait, stop, kill, rm, containerInspect];
+/** Global flags that take a value (for finding the verb before yargs parses). */
+const GLOBAL_VALUE_FLAGS: ReadonlySet<string> = new Set(['root', 'runroot', 'log-level', 'runtime', 'runtime-flag']);
+
+/** run/create: the container's command after the image goes to it verbatim, so yargs never sees it. */
+function splitCommandTail(argv: readonly string[]): { head: string[]; tail: string[] } {
+  let i = verbIndex(argv, GLOBAL_VALUE_FLAGS);
+  if (i >= 0 && argv[i] === 'container') i++;
+  const verb = argv[i];
+  if (verb !== 'run' && verb !== 'create') return { head: [...argv], tail: [] };
+  return splitAtImage(argv, i, verb === 'run' ? [...CREATE_FLAGS, ...RUN_ONLY_FLAGS] : CREATE_FLAGS);
+}
 /** `tsengine image <sub>` forms, docker's and podman's. */
 const IMAGE_SUB: readonly CommandSpec[] = [
   { ...pull, command: pull.command },
@@ -24,7 +44,11 @@ const IMAGE_SUB: readonly CommandSpec[] = [
 export interface GlobalArgs {
   root?: string;
   runroot?: string;
+  runtime?: string;
+  'runtime-flag'?: string[];
   'log-level': string;
+  /** run/create: the command after the image. */
+  commandTail: readonly string[];
 }
 
 function usageMessage(msg: string): string {
@@ -93,7 +117,8 @@ function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: Par
 /** Parses argv and runs the verb; returns the exit code. Throws EngineError/UsageError for main to print. */
 export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) => CliContext, print: (s: string) => void): Promise<number> {
   const result: ParseState = { code: undefined, options: undefined, verb: '' };
-  let globals: GlobalArgs = { 'log-level': 'warn' };
+  const { head, tail } = splitCommandTail(argv);
+  let globals: GlobalArgs = { 'log-level': 'warn', commandTail: tail };
   const ctx = () => makeCtx(globals);
   let y: Argv = yargs()
     .scriptName('tsengine')
@@ -101,8 +126,10 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     .option('root', { type: 'string', describe: 'Path to the store (default /var/lib/tsengine; env TSENGINE_ROOT)' })
     .option('runroot', { type: 'string', describe: 'Path to the run state (default /run/tsengine; env TSENGINE_RUNROOT)' })
     .option('log-level', { type: 'string', default: 'warn', choices: ['debug', 'info', 'warn', 'error'], describe: 'Log messages at and above this level' })
+    .option('runtime', { type: 'string', describe: 'Default OCI runtime: crun (default), runc, runsc, a registered name, or a path' })
+    .option('runtime-flag', { type: 'string', array: true, describe: 'Extra global flag for the runtime (without the leading --)' })
     .middleware((a) => {
-      globals = a as unknown as GlobalArgs;
+      globals = { ...(a as unknown as GlobalArgs), commandTail: tail };
     })
     // podman/docker booleans take `--flag=false`; `--no-trunc` is a flag of its own, not a negation.
     .parserConfiguration({ 'boolean-negation': false })
@@ -122,17 +149,23 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
       if (result.options === undefined && word !== undefined) {
         throw new UsageError(`unrecognized command \`tsengine ${word}\``, '');
       }
-      const flag = result.options && unknownFlag(argv, result.options);
+      const flag = result.options && unknownFlag(head, result.options);
       throw new UsageError(flag ? `unknown flag: ${flag}` : usageMessage(msg ?? 'invalid usage'), result.verb);
     }) as unknown as Argv;
   for (const spec of TOP) y = register(y, spec, ctx, result);
+  y = y.command('container', 'Manage containers', (sub: Argv) => {
+    result.verb = 'container';
+    let s = sub.demandCommand(1, 'missing container command');
+    for (const spec of CONTAINER_SUB) s = register(s, spec, ctx, result, 'container ');
+    return s;
+  });
   y = y.command('image', 'Manage images', (sub: Argv) => {
     result.verb = 'image';
     let s = sub.demandCommand(1, 'missing image command');
     for (const spec of IMAGE_SUB) s = register(s, spec, ctx, result, 'image ');
     return s;
   });
-  await y.parseAsync([...argv], {}, (_err: unknown, _argv: unknown, output: string) => {
+  await y.parseAsync(head, {}, (_err: unknown, _argv: unknown, output: string) => {
     if (output) print(output.endsWith('\n') ? output : `${output}\n`);
   });
   return result.code ?? 0;

@@ -19,6 +19,10 @@ export interface CliContext {
   engine(extra?: Pick<EngineOptions, 'registry'>): Promise<Engine>;
   /** Warnings and notes for the user, on stderr. */
   warn(text: string): void;
+  /** For run/create: the container's command and arguments after the image, verbatim. */
+  readonly commandTail: readonly string[];
+  /** Read by `-i`. */
+  readonly stdin: NodeJS.ReadableStream;
 }
 
 /** A command's own argument object: yargs' parse result, narrowed by each command. */

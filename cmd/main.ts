@@ -30,12 +30,16 @@ function makeCtx(g: GlobalArgs): CliContext {
     env: process.env,
     signal: controller.signal,
     warn: (text) => process.stderr.write(`${text}\n`),
+    commandTail: g.commandTail,
+    stdin: process.stdin,
     engine: async (extra) => {
       if (engine) return engine;
       const { Engine } = await import('../engine/index.ts');
       engine = await Engine.open({
         ...(g.root !== undefined ? { root: g.root } : {}),
         ...(g.runroot !== undefined ? { runRoot: g.runroot } : {}),
+        ...(g.runtime !== undefined ? { defaultRuntime: g.runtime } : {}),
+        ...(g['runtime-flag'] !== undefined ? { runtimeFlags: g['runtime-flag'] } : {}),
         ...(extra ?? {}),
       });
       return engine;

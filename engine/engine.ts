@@ -5,7 +5,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { Store } from '../storage/index.ts';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { Containers } from './container/containers.ts';
 import { Images } from './image/images.ts';
+import { resolveRuntime } from './runtime/profiles.ts';
+import { OciCliRuntime } from './runtime/oci-cli.ts';
 import { loadRegistriesConf, type RegistriesConf } from './image/short-names.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.ts';
 import type { RegistryClient } from './registry/client.ts';
@@ -13,6 +18,7 @@ import type { RegistryClient } from './registry/client.ts';
 export class Engine {
   readonly options: ResolvedEngineOptions;
   readonly images: Images;
+  readonly containers: Containers;
   readonly #store: Store;
   #registry: Promise<RegistryClient> | undefined;
   /** Connection pools this engine made (none when the embedder injected a dispatcher); closed by close(). */
@@ -26,6 +32,31 @@ export class Engine {
       store,
       registry: () => (this.#registry ??= this.#makeRegistryClient()),
       registriesConf: () => this.#conf(),
+    });
+    const runtimes = new Map<string, OciCliRuntime>();
+    this.containers = new Containers({
+      store,
+      root: options.root,
+      runRoot: options.runRoot,
+      registriesConf: () => this.#conf(),
+      defaultRuntime: options.defaultRuntime,
+      runtime: (name) => {
+        let r = runtimes.get(name);
+        if (!r) {
+          r = new OciCliRuntime(
+            resolveRuntime(name, {
+              runRoot: options.runRoot,
+              flags: options.runtimeFlags,
+              extra: options.runtimes,
+              env: { ...(options.env['PATH'] !== undefined ? { PATH: options.env['PATH'] } : {}) },
+            }),
+          );
+          runtimes.set(name, r);
+        }
+        return r;
+      },
+      exitCommand: (id) => [process.execPath, cleanupEntry(), '--root', options.root, '--runroot', options.runRoot, id],
+      xattrNamespace: options.rootless ? 'user' : 'trusted',
     });
   }
 
@@ -81,3 +112,13 @@ export class Engine {
   }
 }
 
+
+/**
+ * The program a container's monitor runs after the container exits (cmd/cleanup-main.ts: unmount, drop
+ * runtime state, --rm). It is part of this package; from sources (tests) it is the built copy under dist/.
+ */
+function cleanupEntry(): string {
+  const beside = fileURLToPath(new URL('../cmd/cleanup-main.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL('../dist/cmd/cleanup-main.js', import.meta.url));
+}

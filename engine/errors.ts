@@ -18,7 +18,14 @@ export type EngineErrorCode =
   | 'REGISTRY_HTTP'
   | 'REGISTRY_UNREACHABLE'
   | 'CONFIG_INVALID'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'RUNTIME_NOT_FOUND'
+  | 'RUNTIME_FAILED'
+  | 'CANNOT_INVOKE'
+  | 'COMMAND_NOT_FOUND'
+  | 'CONTAINER_NOT_FOUND'
+  | 'CONTAINER_IN_USE'
+  | 'CONTAINER_NOT_RUNNING';
 
 export class EngineError extends CodedError<EngineErrorCode> {}
 

@@ -9,3 +9,7 @@ export type { ImageInspect } from './image/inspect.ts';
 export type { PullEvent, PullOptions, LayerPhase } from './image/pull.ts';
 export type { Credentials } from './registry/client.ts';
 export type { Digest } from '../storage/digest.ts';
+export type { Containers, ContainerSummary, ExitStatus } from './container/containers.ts';
+export type { CreateOptions, NetworkMode } from './container/options.ts';
+export type { ContainerInspect } from './container/inspect.ts';
+export type { LogRecord } from './container/logs.ts';

@@ -29,6 +29,12 @@ export interface EngineOptions {
   /** Run-state directory. Default /run/tsengine as root, $XDG_RUNTIME_DIR/tsengine rootless; env TSENGINE_RUNROOT. */
   readonly runRoot?: string;
   readonly registry?: RegistryOptions;
+  /** Runtime for containers created without one: a name (crun, runc, runsc, a registered name) or a path. Default crun. */
+  readonly defaultRuntime?: string;
+  /** Extra global runtime flags, podman's --runtime-flag form (`debug`, `k=v`). */
+  readonly runtimeFlags?: readonly string[];
+  /** runc-compatible runtimes registered by name (youki, kata-runtime, a build of your own). */
+  readonly runtimes?: Readonly<Record<string, { readonly path: string; readonly args?: readonly string[] }>>;
   /** The environment to read XDG_*, HOME and the config-file variables from. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -40,9 +46,12 @@ export interface ResolvedEngineOptions {
   readonly euid: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly registry: RegistryOptions;
+  readonly defaultRuntime: string;
+  readonly runtimeFlags: readonly string[];
+  readonly runtimes: ReadonlyMap<string, { readonly path: string; readonly args?: readonly string[] }>;
 }
 
-const KNOWN = new Set(['root', 'runRoot', 'registry', 'env']);
+const KNOWN = new Set(['root', 'runRoot', 'registry', 'env', 'defaultRuntime', 'runtimeFlags', 'runtimes']);
 
 function checkPath(name: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
@@ -70,5 +79,25 @@ export function resolveEngineOptions(o: EngineOptions = {}): ResolvedEngineOptio
   if (registry.tlsVerify !== undefined && typeof registry.tlsVerify !== 'boolean') {
     throw new EngineError('INVALID_ARGUMENT', `Expected \`registry.tlsVerify\` to be a boolean, got ${JSON.stringify(registry.tlsVerify)}`);
   }
-  return Object.freeze({ root, runRoot, rootless, euid, env, registry: Object.freeze(registry) });
+  const defaultRuntime = o.defaultRuntime ?? env['TSENGINE_RUNTIME'] ?? 'crun';
+  if (typeof defaultRuntime !== 'string' || defaultRuntime === '') {
+    throw new EngineError('INVALID_ARGUMENT', `Expected \`defaultRuntime\` to be a runtime name or path, got ${JSON.stringify(defaultRuntime)}`);
+  }
+  const runtimes = new Map(Object.entries(o.runtimes ?? {}));
+  for (const [name, r] of runtimes) {
+    if (typeof r?.path !== 'string' || !isAbsolute(r.path)) {
+      throw new EngineError('INVALID_ARGUMENT', `runtime "${name}": Expected \`path\` to be an absolute path, got ${JSON.stringify(r?.path)}`);
+    }
+  }
+  return Object.freeze({
+    root,
+    runRoot,
+    rootless,
+    euid,
+    env,
+    registry: Object.freeze(registry),
+    defaultRuntime,
+    runtimeFlags: [...(o.runtimeFlags ?? [])],
+    runtimes,
+  });
 }

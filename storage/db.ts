@@ -62,6 +62,28 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX repo_digests_image ON repo_digests(image_id);
   `,
+  `
+  -- A container: what create recorded (the spec inputs, as JSON) and where its lifecycle stands. The
+  -- monitor's exit file is the truth for how it ended; 'running' rows are reconciled with it on read.
+  CREATE TABLE containers (
+    id          TEXT PRIMARY KEY,                  -- 64 hex
+    name        TEXT NOT NULL UNIQUE,
+    image_id    TEXT NOT NULL REFERENCES images(id),
+    image_name  TEXT NOT NULL,                     -- what the user typed, resolved (docker's .Config.Image)
+    runtime     TEXT NOT NULL,                     -- the runtime name recorded at create
+    config      TEXT NOT NULL,                     -- JSON: the create options, resolved
+    state       TEXT NOT NULL CHECK (state IN ('created', 'starting', 'running', 'exited', 'removing')),
+    owner       TEXT,                              -- pid:starttime of the process in a transitional state
+    created_at  INTEGER NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    exit_code   INTEGER,
+    pid         INTEGER,                           -- the container's init, as the runtime reported it
+    monitor_pid INTEGER,
+    auto_remove INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX containers_image ON containers(image_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

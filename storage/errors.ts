@@ -8,7 +8,9 @@ export type StorageErrorCode =
   | 'LAYER_INVALID'
   | 'STORE_CORRUPT'
   | 'NOT_FOUND'
-  | 'IN_USE';
+  | 'IN_USE'
+  | 'NAME_IN_USE'
+  | 'BAD_STATE';
 
 export const kEngineError = Symbol.for('tsengine.error');
 

@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Db, openDb } from './db.ts';
+import { ContainerStore } from './container-store.ts';
 import { ImageStore } from './image-store.ts';
 import { LayerStore } from './layer-store.ts';
 
@@ -22,11 +23,15 @@ export class Store {
   readonly db: Db;
   readonly images: ImageStore;
   readonly layers: LayerStore;
+  readonly containers: ContainerStore;
+  readonly root: string;
 
-  private constructor(db: Db, images: ImageStore, layers: LayerStore) {
+  private constructor(root: string, db: Db, images: ImageStore, layers: LayerStore) {
+    this.root = root;
     this.db = db;
     this.images = images;
     this.layers = layers;
+    this.containers = new ContainerStore(db);
   }
 
   /** Opens (creating if needed) and sweeps what killed processes left behind. */
@@ -36,7 +41,7 @@ export class Store {
     try {
       const layers = new LayerStore(db, join(o.root, 'layers'), { xattrNamespace: o.xattrNamespace });
       layers.sweep();
-      return new Store(db, new ImageStore(db), layers);
+      return new Store(o.root, db, new ImageStore(db), layers);
     } catch (e) {
       db.close();
       throw e;
@@ -52,3 +57,4 @@ export { type Digest, isDigest, parseDigest, sha256Digest, DigestingStream } fro
 export { StorageError, type StorageErrorCode } from './errors.ts';
 export type { ImageRecord, StoredBlob } from './image-store.ts';
 export type { LayerRecord } from './layer-store.ts';
+export type { ContainerRecord, ContainerState } from './container-store.ts';

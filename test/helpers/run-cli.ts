@@ -45,5 +45,5 @@ export async function runCli(args: readonly string[], o: RunCliOptions): Promise
 
 /** Starts the CLI without waiting, for tests that kill it. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
-  return execa('node', [CLI, ...args], { reject: false, env: isolatedEnv(env), extendEnv: false, stdin: 'ignore' });
+  return execa('node', [CLI, ...args], { reject: false, stripFinalNewline: false, env: isolatedEnv(env), extendEnv: false, stdin: 'ignore' });
 }

@@ -1,0 +1,151 @@
+/**
+ * Container benchmark, run by hand (never in tests): `npm run build && node dist/bench/run.bench.js`.
+ * In one run, tsengine vs podman (own --root/--runroot/--tmpdir; podman with --network none, which like
+ * our default gives the container a network namespace with loopback only):
+ *   - `run --rm alpine true` per runtime (crun, runc, runsc), median of BENCH_RUNS;
+ *   - one create + start + wait + rm cycle (crun);
+ *   - 10 `run --rm` at once (crun): wall time and how many succeeded;
+ *   - monitor memory: Pss summed over the monitors of 10 running `sleep` containers, divided by 10
+ *     (podman: conmon).
+ * Prints a markdown table.
+ */
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRegistryFixture } from '../test/helpers/registry-fixture.ts';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(repo, 'dist', 'cmd', 'main.js');
+const runs = Number(process.env['BENCH_RUNS'] ?? 7);
+const env = { CONTAINERS_REGISTRIES_CONF: '/dev/null', PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+
+interface Tool {
+  name: string;
+  argv(...args: string[]): [string, string[]];
+  monitorPids(): Promise<number[]>;
+}
+
+function tools(dir: string): Tool[] {
+  const ts: Tool = {
+    name: 'tsengine',
+    argv: (...args) => ['node', [cli, '--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), ...args]],
+    monitorPids: async () => pidsOf((cmd) => cmd.includes('dist/monitor/main.js')),
+  };
+  const podman: Tool = {
+    name: 'podman',
+    argv: (...args) => [
+      'podman',
+      ['--root', join(dir, 'pm-root'), '--runroot', join(dir, 'pm-run'), '--tmpdir', join(dir, 'pm-tmp'), '--storage-driver', 'overlay', ...args],
+    ],
+    monitorPids: async () => pidsOf((cmd) => cmd.startsWith('/usr/bin/conmon') && cmd.includes(join(dir, 'pm-'))),
+  };
+  return [ts, podman];
+}
+
+function pidsOf(match: (cmdline: string) => boolean): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (match(cmd)) out.push(Number(p));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; // exited meanwhile
+    }
+  }
+  return out;
+}
+
+function pssKiB(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+}
+
+async function sh(tool: Tool, ...args: string[]) {
+  const [cmd, a] = tool.argv(...args);
+  const r = await execa(cmd, a, { env, reject: false });
+  if (r.exitCode !== 0) throw new Error(`${cmd} ${a.join(' ')}: exit ${r.exitCode}\n${r.stderr}`);
+  return r;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const fixture = await startRegistryFixture();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
+  const rows: string[] = [];
+  try {
+    const alpine = fixture.info.images.alpine.ref;
+    const [ts, pm] = tools(dir) as [Tool, Tool];
+    await sh(ts, 'pull', '-q', alpine);
+    await sh(pm, 'pull', '-q', '--tls-verify=false', alpine);
+    const runFlags = (tool: Tool) => (tool === pm ? ['--network', 'none'] : []);
+    for (const runtime of ['crun', 'runc', 'runsc']) {
+      const result: number[] = [];
+      for (const tool of [ts, pm]) {
+        const args = tool === pm ? ['--runtime', runtime, ...(runtime === 'runsc' ? ['--runtime-flag', 'network=none'] : [])] : ['--runtime', runtime];
+        await sh(tool, ...args, 'run', '--rm', ...runFlags(tool), alpine, 'true'); // warm-up
+        const xs: number[] = [];
+        for (let i = 0; i < runs; i++) xs.push(await timed(() => sh(tool, ...args, 'run', '--rm', ...runFlags(tool), alpine, 'true')));
+        result.push(median(xs));
+      }
+      rows.push(`| run --rm alpine true (${runtime}) | ${result[0]!.toFixed(0)} ms | ${result[1]!.toFixed(0)} ms | ${(result[0]! / result[1]!).toFixed(2)}× |`);
+    }
+    const cycle: number[] = [];
+    for (const tool of [ts, pm]) {
+      const xs: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        xs.push(
+          await timed(async () => {
+            const id = (await sh(tool, 'create', ...runFlags(tool), alpine, 'true')).stdout.trim();
+            await sh(tool, 'start', id);
+            await sh(tool, 'wait', id);
+            await sh(tool, 'rm', id);
+          }),
+        );
+      }
+      cycle.push(median(xs));
+    }
+    rows.push(`| create+start+wait+rm (crun) | ${cycle[0]!.toFixed(0)} ms | ${cycle[1]!.toFixed(0)} ms | ${(cycle[0]! / cycle[1]!).toFixed(2)}× |`);
+    const par: string[] = [];
+    for (const tool of [ts, pm]) {
+      let ok = 0;
+      const ms = await timed(() =>
+        Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const [cmd, a] = tool.argv('run', '--rm', ...runFlags(tool), alpine, 'true');
+            if ((await execa(cmd, a, { env, reject: false })).exitCode === 0) ok++;
+          }),
+        ),
+      );
+      par.push(`${ms.toFixed(0)} ms, ${ok}/10 ok`);
+    }
+    rows.push(`| 10 × run --rm at once (crun) | ${par[0]} | ${par[1]} | |`);
+    const mem: number[] = [];
+    for (const tool of [ts, pm]) {
+      for (let i = 0; i < 10; i++) await sh(tool, 'run', '-d', ...runFlags(tool), alpine, 'sleep', '300');
+      await new Promise((r) => setTimeout(r, 1000));
+      const pids = await tool.monitorPids();
+      mem.push(pids.reduce((a, p) => a + pssKiB(p), 0) / 10 / 1024);
+      await sh(tool, 'rm', '-f', '-a');
+    }
+    rows.push(`| monitor Pss per container (10 running) | ${mem[0]!.toFixed(2)} MiB | ${mem[1]!.toFixed(2)} MiB (conmon) | |`);
+    process.stdout.write(`\nMedian of ${runs} runs.\n\n| case | tsengine | podman | ratio |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+  } finally {
+    await execa('podman', ['--root', join(dir, 'pm-root'), '--runroot', join(dir, 'pm-run'), 'rm', '-a', '-f'], { reject: false });
+    await execa('podman', ['--root', join(dir, 'pm-root'), '--runroot', join(dir, 'pm-run'), 'system', 'reset', '-f'], { reject: false });
+    await execa('node', [cli, '--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), 'rm', '-a', '-f'], { reject: false });
+    rmSync(dir, { recursive: true, force: true });
+    await fixture.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,130 @@
+/** start, stop, kill, wait, rm: verbs over one or more containers, echoing each argument as podman does. */
+import { EngineError } from '../../engine/index.ts';
+import { defineCommand, UsageError } from '../command.ts';
+import type { CliContext } from '../context.ts';
+import { removalExitCode } from '../exit-codes.ts';
+import { attachAndWait } from './attach-output.ts';
+
+const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** Runs `each` for every name; prints errors as podman does (all but the last as lines, the last thrown). */
+async function forEach(ctx: CliContext, items: readonly string[], each: (name: string) => Promise<void>): Promise<void> {
+  let last: unknown;
+  for (const name of items) {
+    try {
+      await each(name);
+    } catch (e) {
+      if (last !== undefined) ctx.stderr.write(`Error: ${(last as Error).message}\n`);
+      last = e;
+    }
+  }
+  if (last !== undefined) throw last;
+}
+
+export const start = defineCommand({
+  command: 'start <containers..>',
+  describe: 'Start one or more containers',
+  flags: (y) =>
+    y
+      .positional('containers', { type: 'string', array: true })
+      .option('attach', { alias: 'a', type: 'boolean', default: false, describe: 'Attach to the container\'s output and exit with its code' })
+      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Attach stdin (with -a)' }),
+  run: async (ctx, args) => {
+    const engine = await ctx.engine();
+    const items = names(args['containers']);
+    if (args['attach']) {
+      if (items.length !== 1) throw new UsageError('you cannot start and attach multiple containers at once', 'start');
+      const r = await engine.containers.start(items[0]!, { signal: ctx.signal });
+      const status = await attachAndWait(ctx, engine, r.id, { logOffset: r.logOffset, stdin: args['interactive'] === true });
+      if (status.error !== undefined) throw new EngineError('RUNTIME_FAILED', status.error);
+      return status.exitCode;
+    }
+    await forEach(ctx, items, async (name) => {
+      const c = await engine.containers.inspect(name);
+      if (!c.State.Running) await engine.containers.start(name, { signal: ctx.signal });
+      ctx.stdout.write(`${name}\n`);
+    });
+    return 0;
+  },
+});
+
+export const stop = defineCommand({
+  command: 'stop <containers..>',
+  describe: 'Stop one or more containers: the stop signal, then SIGKILL after a timeout',
+  flags: (y) =>
+    y
+      .positional('containers', { type: 'string', array: true })
+      .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait before SIGKILL (default: the container\'s, 10)' })
+      .option('timeout', { type: 'number', describe: 'Same as --time (docker)' }),
+  run: async (ctx, args) => {
+    const engine = await ctx.engine();
+    const t = typeof args['time'] === 'number' ? args['time'] : typeof args['timeout'] === 'number' ? args['timeout'] : undefined;
+    if (t !== undefined && (!Number.isInteger(t) || t < 0)) throw new UsageError(`invalid timeout ${t}: expected a non-negative integer`, 'stop');
+    await forEach(ctx, names(args['containers']), async (name) => {
+      await engine.containers.stop(name, { ...(t !== undefined ? { timeoutSec: t } : {}), signal: ctx.signal });
+      ctx.stdout.write(`${name}\n`);
+    });
+    return 0;
+  },
+});
+
+export const kill = defineCommand({
+  command: 'kill <containers..>',
+  describe: 'Send a signal to one or more running containers',
+  flags: (y) =>
+    y
+      .positional('containers', { type: 'string', array: true })
+      .option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal name or number' }),
+  run: async (ctx, args) => {
+    const engine = await ctx.engine();
+    const raw = String(args['signal']);
+    const signal = /^\d+$/.test(raw) ? Number(raw) : raw;
+    await forEach(ctx, names(args['containers']), async (name) => {
+      await engine.containers.kill(name, signal);
+      ctx.stdout.write(`${name}\n`);
+    });
+    return 0;
+  },
+});
+
+export const wait = defineCommand({
+  command: 'wait <containers..>',
+  describe: 'Block until one or more containers stop, then print their exit codes',
+  flags: (y) => y.positional('containers', { type: 'string', array: true }),
+  run: async (ctx, args) => {
+    const engine = await ctx.engine();
+    await forEach(ctx, names(args['containers']), async (name) => {
+      const s = await engine.containers.wait(name, { signal: ctx.signal });
+      ctx.stdout.write(`${s.exitCode}\n`);
+    });
+    return 0;
+  },
+});
+
+export const rm = defineCommand({
+  command: 'rm [containers..]',
+  describe: 'Remove one or more containers',
+  flags: (y) =>
+    y
+      .positional('containers', { type: 'string', array: true })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Kill and remove running containers' })
+      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' }),
+  run: async (ctx, args) => {
+    const engine = await ctx.engine();
+    const given = names(args['containers']);
+    if (args['all'] && given.length > 0) throw new UsageError('--all and container names cannot be used together', 'rm');
+    if (!args['all'] && given.length === 0) throw new UsageError('must specify at least one container', 'rm');
+    const items = args['all'] ? (await engine.containers.list({ all: true })).map((c) => c.id) : given;
+    const errors: unknown[] = [];
+    for (const name of items) {
+      try {
+        await engine.containers.remove(name, { force: args['force'] === true });
+        ctx.stdout.write(`${name}\n`);
+      } catch (e) {
+        errors.push(e);
+        ctx.stderr.write(`Error: ${(e as Error).message}\n`);
+      }
+    }
+    return removalExitCode(errors);
+  },
+});

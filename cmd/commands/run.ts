@@ -1,0 +1,62 @@
+import { EngineError, isEngineError, type Engine } from '../../engine/index.ts';
+import { defineCommand } from '../command.ts';
+import type { Args, CliContext } from '../context.ts';
+import { PullProgress } from '../progress.ts';
+import { attachAndWait } from './attach-output.ts';
+import { CREATE_FLAGS, createOptionsFrom, RUN_ONLY_FLAGS, withFlags } from './create-flags.ts';
+
+/** The image, pulled first when it is not stored (docker's and podman's default policy, "missing"). */
+async function ensureImage(ctx: CliContext, engine: Engine, args: Args): Promise<void> {
+  const image = String(args['image']);
+  if (await engine.images.exists(image)) return;
+  const progress = args['quiet'] ? undefined : new PullProgress(ctx.stderr);
+  try {
+    await engine.images.pull(image, {
+      platform: typeof args['platform'] === 'string' ? args['platform'] : undefined,
+      signal: ctx.signal,
+      onProgress: progress ? (e) => progress.update(e) : undefined,
+    });
+  } finally {
+    progress?.finish();
+  }
+}
+
+export async function createFromArgs(ctx: CliContext, args: Args): Promise<{ engine: Engine; id: string }> {
+  const engine = await ctx.engine();
+  await ensureImage(ctx, engine, args);
+  const c = await engine.containers.create(createOptionsFrom(args, ctx.commandTail, ctx.env));
+  return { engine, id: c.id };
+}
+
+/** --rm: the monitor's cleanup may have removed it already; that is the same outcome. */
+async function removeQuietly(engine: Engine, id: string): Promise<void> {
+  await engine.containers.remove(id, { force: true }).catch((e: unknown) => {
+    if (!(isEngineError(e) && e.code === 'CONTAINER_NOT_FOUND')) throw e;
+  });
+}
+
+export const run = defineCommand({
+  command: 'run <image>',
+  describe: 'Run a command in a new container',
+  flags: (y) => withFlags(withFlags(y.positional('image', { type: 'string' }), CREATE_FLAGS), RUN_ONLY_FLAGS),
+  run: async (ctx, args) => {
+    const { engine, id } = await createFromArgs(ctx, args);
+    if (args['detach']) {
+      await engine.containers.start(id, { signal: ctx.signal });
+      ctx.stdout.write(`${id}\n`);
+      return 0;
+    }
+    let started;
+    try {
+      started = await engine.containers.start(id, { signal: ctx.signal });
+    } catch (e) {
+      // The runtime could not run the command: podman's 126/127/125, and --rm still removes it.
+      if (args['rm'] && isEngineError(e)) await removeQuietly(engine, id);
+      throw e;
+    }
+    const status = await attachAndWait(ctx, engine, id, { logOffset: started.logOffset, stdin: args['interactive'] === true });
+    if (args['rm']) await removeQuietly(engine, id);
+    if (status.error !== undefined) throw new EngineError(status.exitCode === 127 ? 'COMMAND_NOT_FOUND' : status.exitCode === 126 ? 'CANNOT_INVOKE' : 'RUNTIME_FAILED', status.error);
+    return status.exitCode;
+  },
+});

@@ -1,0 +1,120 @@
+/**
+ * The docker-shaped `container inspect` object: docker's field names (scripts template against them),
+ * `.HostConfig.Runtime` as the runtime's name (docker's meaning; podman always says "oci"), and podman's
+ * `OCIRuntime` too. `.Name` has no leading slash, as podman.
+ */
+import type { ContainerRecord } from '../../storage/container-store.ts';
+import type { ImageRecord } from '../../storage/image-store.ts';
+import type { Store } from '../../storage/index.ts';
+import { isEngineError } from '../errors.ts';
+import { parseImageConfig } from '../image/manifest.ts';
+import type { StoredConfig } from './options.ts';
+import type { ContainerPaths } from './paths.ts';
+import { processArgs } from './runtime-spec.ts';
+
+export interface ContainerInspect {
+  Id: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  State: {
+    Status: string;
+    Running: boolean;
+    Paused: boolean;
+    Restarting: boolean;
+    OOMKilled: boolean;
+    Dead: boolean;
+    Pid: number;
+    ExitCode: number;
+    Error: string;
+    StartedAt: string;
+    FinishedAt: string;
+  };
+  Image: string;
+  ImageName: string;
+  Name: string;
+  RestartCount: number;
+  Driver: string;
+  OCIRuntime: string;
+  LogPath: string;
+  Config: {
+    Hostname: string;
+    User: string;
+    Env: string[];
+    Cmd: string[] | null;
+    Entrypoint: string[] | null;
+    Image: string;
+    WorkingDir: string;
+    Labels: Record<string, string>;
+    StopSignal: string;
+    StopTimeout: number;
+    OpenStdin: boolean;
+    Tty: boolean;
+  };
+  HostConfig: { Runtime: string; AutoRemove: boolean; NetworkMode: string };
+  GraphDriver: { Name: string; Data: Record<string, string> };
+  Mounts: unknown[];
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, image: ImageRecord | undefined, store: Store): ContainerInspect {
+  const cfg = rec.config as StoredConfig;
+  const blob = image && store.images.blob(image.configDigest);
+  const imageConfig = blob ? parseImageConfig(blob.data) : undefined;
+  const ic = imageConfig?.config ?? {};
+  let argv: string[] = [];
+  if (imageConfig) {
+    try {
+      argv = processArgs(imageConfig, { ...(cfg.command ? { command: cfg.command } : {}), ...(cfg.entrypoint ? { entrypoint: cfg.entrypoint } : {}) });
+    } catch (e) {
+      if (!(isEngineError(e) && e.code === 'INVALID_ARGUMENT')) throw e;
+      argv = []; // an image and container with no command: inspect still works; start reports it
+    }
+  }
+  const running = rec.state === 'running';
+  const lower = image?.layers.map((d) => store.layers.get(d)?.path ?? '').reverse().join(':') ?? '';
+  return {
+    Id: rec.id,
+    Created: rec.createdAt.toISOString(),
+    Path: argv[0] ?? '',
+    Args: argv.slice(1),
+    State: {
+      Status: rec.state === 'starting' ? 'created' : rec.state,
+      Running: running,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: running ? (rec.pid ?? 0) : 0,
+      ExitCode: rec.exitCode ?? 0,
+      Error: '',
+      StartedAt: rec.startedAt?.toISOString() ?? ZERO_TIME,
+      FinishedAt: rec.finishedAt?.toISOString() ?? ZERO_TIME,
+    },
+    Image: `sha256:${rec.imageId}`,
+    ImageName: rec.imageName,
+    Name: rec.name,
+    RestartCount: 0,
+    Driver: 'overlay',
+    OCIRuntime: rec.runtime,
+    LogPath: paths.log,
+    Config: {
+      Hostname: cfg.hostname ?? rec.id.slice(0, 12),
+      User: cfg.user ?? ic.User ?? '',
+      Env: [...(ic.Env ?? []), ...cfg.env],
+      Cmd: cfg.command ? [...cfg.command] : ic.Cmd ? [...ic.Cmd] : null,
+      Entrypoint: cfg.entrypoint ? [...cfg.entrypoint] : ic.Entrypoint ? [...ic.Entrypoint] : null,
+      Image: rec.imageName,
+      WorkingDir: cfg.workdir ?? (ic.WorkingDir || '/'),
+      Labels: { ...(ic.Labels ?? {}), ...cfg.labels },
+      StopSignal: cfg.stopSignal ?? ic.StopSignal ?? 'SIGTERM',
+      StopTimeout: cfg.stopTimeout,
+      OpenStdin: cfg.interactive,
+      Tty: false,
+    },
+    HostConfig: { Runtime: rec.runtime, AutoRemove: rec.autoRemove, NetworkMode: cfg.network },
+    GraphDriver: { Name: 'overlay', Data: { LowerDir: lower, UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } },
+    Mounts: [],
+  };
+}

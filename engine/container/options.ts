@@ -1,0 +1,91 @@
+/** `create` options: what the user asked for, validated here, stored with the container as JSON. */
+import { EngineError } from '../errors.ts';
+
+export type NetworkMode = 'private' | 'host' | 'none';
+
+export interface CreateOptions {
+  /** Image name or ID; it must be stored (engine.run pulls when missing). */
+  readonly image: string;
+  /** Replaces the image's Cmd (docker run IMAGE CMD…). */
+  readonly command?: readonly string[] | undefined;
+  /** Replaces the image's Entrypoint; [] clears it. */
+  readonly entrypoint?: readonly string[] | undefined;
+  /** `K=V`, overriding the image's Env by key. */
+  readonly env?: readonly string[] | undefined;
+  readonly workdir?: string | undefined;
+  /** `name`, `uid`, `name:group`, `uid:gid`. */
+  readonly user?: string | undefined;
+  readonly name?: string | undefined;
+  /** Runtime name (crun, runc, runsc, a registered name) or absolute path; default the engine's. */
+  readonly runtime?: string | undefined;
+  /** Remove the container when it exits (docker --rm), even if no tsengine process is left to see it. */
+  readonly autoRemove?: boolean | undefined;
+  /** Keep stdin open (docker -i); feed it with containers.openStdin(). */
+  readonly interactive?: boolean | undefined;
+  readonly hostname?: string | undefined;
+  readonly network?: NetworkMode | undefined;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  readonly stopSignal?: string | undefined;
+  /** Seconds `stop` waits after the stop signal before SIGKILL; default 10. */
+  readonly stopTimeout?: number | undefined;
+}
+
+/** What a container stores: the options minus the image (kept as a row column), resolved. */
+export interface StoredConfig {
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly env: readonly string[];
+  readonly workdir?: string;
+  readonly user?: string;
+  readonly hostname?: string;
+  readonly network: NetworkMode;
+  readonly interactive: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly stopSignal?: string;
+  readonly stopTimeout: number;
+}
+
+const KNOWN = new Set([
+  'image', 'command', 'entrypoint', 'env', 'workdir', 'user', 'name', 'runtime', 'autoRemove', 'interactive', 'hostname',
+  'network', 'labels', 'stopSignal', 'stopTimeout',
+]);
+
+function strings(name: string, v: unknown): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw new EngineError('INVALID_ARGUMENT', `Expected \`${name}\` to be an array of strings, got ${JSON.stringify(v)}`);
+  }
+  return v as string[];
+}
+
+export function validateCreateOptions(o: CreateOptions): StoredConfig {
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new EngineError('INVALID_ARGUMENT', `unknown create option \`${k}\``);
+  if (typeof o.image !== 'string' || o.image === '') throw new EngineError('INVALID_ARGUMENT', 'Expected `image` to be a non-empty string');
+  const env = strings('env', o.env) ?? [];
+  for (const e of env) {
+    if (!e.includes('=') || e.startsWith('=')) throw new EngineError('INVALID_ARGUMENT', `invalid environment variable: ${JSON.stringify(e)} (expected K=V)`);
+  }
+  const network = o.network ?? 'private';
+  if (!['private', 'host', 'none'].includes(network)) {
+    throw new EngineError('INVALID_ARGUMENT', `unsupported network mode "${network}": use private, host or none`);
+  }
+  const stopTimeout = o.stopTimeout ?? 10;
+  if (!Number.isInteger(stopTimeout) || stopTimeout < 0) {
+    throw new EngineError('INVALID_ARGUMENT', `Expected \`stopTimeout\` to be a non-negative integer, got ${JSON.stringify(o.stopTimeout)}`);
+  }
+  const command = strings('command', o.command);
+  const entrypoint = strings('entrypoint', o.entrypoint);
+  return {
+    ...(command !== undefined ? { command } : {}),
+    ...(entrypoint !== undefined ? { entrypoint } : {}),
+    env,
+    ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
+    ...(o.user !== undefined ? { user: o.user } : {}),
+    ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
+    network,
+    interactive: o.interactive === true,
+    labels: { ...(o.labels ?? {}) },
+    ...(o.stopSignal !== undefined ? { stopSignal: o.stopSignal } : {}),
+    stopTimeout,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Where a container's files live. Persistent things (the writable layer, the log, the exit record) under
+ * the store root; run-time state (pid file, runtime log, attach socket) under the run root.
+ */
+import { join } from 'node:path';
+
+export interface ContainerPaths {
+  readonly dir: string;
+  readonly bundle: string;
+  readonly rootfs: string;
+  readonly config: string;
+  readonly upper: string;
+  readonly work: string;
+  readonly log: string;
+  readonly exitFile: string;
+  readonly hosts: string;
+  readonly hostname: string;
+  readonly resolvConf: string;
+  readonly runDir: string;
+  readonly pidFile: string;
+  readonly runtimeLog: string;
+  readonly attachSocket: string;
+  readonly cleanupLog: string;
+}
+
+export function containerPaths(root: string, runRoot: string, id: string): ContainerPaths {
+  const dir = join(root, 'containers', id);
+  const bundle = join(dir, 'bundle');
+  const runDir = join(runRoot, 'containers', id);
+  return {
+    dir,
+    bundle,
+    rootfs: join(bundle, 'rootfs'),
+    config: join(bundle, 'config.json'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    log: join(dir, 'ctr.log'),
+    exitFile: join(dir, 'exit.json'),
+    hosts: join(dir, 'hosts'),
+    hostname: join(dir, 'hostname'),
+    resolvConf: join(dir, 'resolv.conf'),
+    runDir,
+    pidFile: join(runDir, 'pidfile'),
+    runtimeLog: join(runDir, 'runtime.log'),
+    attachSocket: join(runDir, 'attach.sock'),
+    cleanupLog: join(runRoot, 'containers', `${id}.cleanup.log`),
+  };
+}

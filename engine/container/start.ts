@@ -1,0 +1,158 @@
+/**
+ * start: created|exited → starting (owned by us) → overlay mounted, config.json written, monitor launched
+ * → running once the runtime wrote the pid file. A runtime that fails to start the container leaves it
+ * exited with podman's code (127 command not found, 126 cannot invoke, 125 other) and a one-line error.
+ */
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerRecord } from '../../storage/container-store.ts';
+import { isErrno } from '../../storage/errors.ts';
+import type { Store } from '../../storage/index.ts';
+import { isMountPoint, mountOverlay } from '../../storage/overlay.ts';
+import { EngineError } from '../errors.ts';
+import { parseImageConfig } from '../image/manifest.ts';
+import { classifyRuntimeError, exitCodeFor } from '../runtime/classify.ts';
+import type { OciCliRuntime } from '../runtime/oci-cli.ts';
+import { hostnameFile, hostsFile, resolvConfFile } from './etc-files.ts';
+import { launchMonitor } from './launch.ts';
+import type { StoredConfig } from './options.ts';
+import type { ContainerPaths } from './paths.ts';
+import { readHostLimits } from './rlimits.ts';
+import { buildRuntimeSpec, cgroupsPathFor } from './runtime-spec.ts';
+import { hostname as osHostname } from 'node:os';
+import { resolveUser } from './user.ts';
+
+export interface StartDeps {
+  readonly store: Store;
+  readonly paths: ContainerPaths;
+  readonly runtime: OciCliRuntime;
+  /** argv the monitor runs after the container exits (cleanup; removal when autoRemove). */
+  readonly exitCommand: readonly string[];
+  readonly xattrNamespace: 'trusted' | 'user';
+}
+
+export interface StartResult {
+  readonly pid: number;
+  /** Size of the log before this start: where this run's output begins. */
+  readonly logOffset: number;
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined; // the image has no such file
+    throw e;
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return 0;
+    throw e;
+  }
+}
+
+async function prepareRootfs(d: StartDeps, rec: ContainerRecord): Promise<void> {
+  const { store, paths } = d;
+  const image = store.images.get(rec.imageId);
+  if (!image) throw new EngineError('IMAGE_NOT_FOUND', `${rec.imageId}: image not known`);
+  const layers = image.layers.map((diffId) => {
+    const l = store.layers.get(diffId);
+    if (!l) throw new EngineError('STORE_CORRUPT', `image ${image.id}: layer ${diffId} is missing; pull the image again`);
+    return l.path;
+  });
+  for (const dir of [paths.upper, paths.work, paths.rootfs, paths.runDir]) mkdirSync(dir, { recursive: true });
+  if (!isMountPoint(paths.rootfs)) {
+    await mountOverlay({
+      layers,
+      layersDir: join(store.root, 'layers'),
+      upper: paths.upper,
+      work: paths.work,
+      target: paths.rootfs,
+      xattrNamespace: d.xattrNamespace,
+    });
+  }
+}
+
+function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): void {
+  const { store, paths } = d;
+  const image = store.images.get(rec.imageId)!;
+  const blob = store.images.blob(image.configDigest);
+  if (!blob) throw new EngineError('STORE_CORRUPT', `image ${image.id}: its config blob is missing`);
+  const imageConfig = parseImageConfig(blob.data);
+  const user = resolveUser(cfg.user ?? imageConfig.config?.User, {
+    passwd: readOptional(join(paths.rootfs, 'etc/passwd')),
+    group: readOptional(join(paths.rootfs, 'etc/group')),
+  });
+  const hostname = cfg.hostname ?? (cfg.network === 'host' ? osHostname() : rec.id.slice(0, 12));
+  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts') }));
+  writeFileSync(paths.hostname, hostnameFile(hostname));
+  writeFileSync(paths.resolvConf, resolvConfFile({ network: cfg.network, hostResolvConf: readOptional('/etc/resolv.conf') }));
+  const spec = buildRuntimeSpec({
+    image: imageConfig,
+    command: cfg.command,
+    entrypoint: cfg.entrypoint,
+    env: cfg.env,
+    workdir: cfg.workdir,
+    user,
+    hostname,
+    rootfs: paths.rootfs,
+    terminal: false,
+    network: cfg.network,
+    hostLimits: readHostLimits(),
+    etcFiles: { hosts: paths.hosts, hostname: paths.hostname, resolvConf: paths.resolvConf },
+    labels: cfg.labels,
+    cgroupsPath: cgroupsPathFor(rec.id),
+  });
+  writeFileSync(paths.config, JSON.stringify(spec));
+}
+
+export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?: AbortSignal): Promise<StartResult> {
+  const { store, paths, runtime } = d;
+  const cfg = rec.config as StoredConfig;
+  store.containers.transition(rec.id, ['created', 'exited'], 'starting', { exitCode: null, finishedAt: null });
+  let launched = false;
+  try {
+    await prepareRootfs(d, rec);
+    writeBundle(d, rec, cfg);
+    for (const f of [paths.exitFile, paths.pidFile, paths.runtimeLog, paths.attachSocket]) rmSync(f, { force: true });
+    const logOffset = fileSize(paths.log);
+    signal?.throwIfAborted();
+    const hostNetwork = cfg.network === 'host';
+    const { event, monitorPid } = await launchMonitor(
+      {
+        v: 1,
+        containerId: rec.id,
+        argv: runtime.runArgv({ id: rec.id, bundle: paths.bundle, pidFile: paths.pidFile, logFile: paths.runtimeLog, hostNetwork }),
+        logPath: paths.log,
+        exitFile: paths.exitFile,
+        pidFile: paths.pidFile,
+        runtimeLogPath: paths.runtimeLog,
+        stdin: cfg.interactive,
+        ...(cfg.interactive ? { attachSocket: paths.attachSocket } : {}),
+        exitCommand: d.exitCommand,
+        exitCommandLog: paths.cleanupLog,
+      },
+      signal,
+    );
+    launched = true;
+    if (event.type === 'start-failed') {
+      const failure = classifyRuntimeError(runtime.profile.kind, event.message);
+      const code = exitCodeFor(failure);
+      store.containers.transition(rec.id, ['starting'], 'exited', { exitCode: code, finishedAt: new Date() });
+      throw new EngineError(failure, `${runtime.profile.name}: ${event.message.trim().split('\n').at(-1) ?? 'failed'}`);
+    }
+    store.containers.transition(rec.id, ['starting'], 'running', { startedAt: new Date(), pid: event.pid, monitorPid });
+    return { pid: event.pid, logOffset };
+  } catch (e) {
+    if (!launched) {
+      // Nothing runs: hand the container back in the state it had.
+      const back = rec.state === 'exited' ? 'exited' : 'created';
+      store.containers.transition(rec.id, ['starting'], back);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { hostnameFile, hostsFile, localResolverPath, resolvConfFile } from '../../../engine/container/etc-files.ts';
+
+// This VM's /etc/hosts; podman 4.3.1 wrote the expected texts below from it (userdata/hosts).
+const HOST_HOSTS = '127.0.0.1 localhost\n127.0.0.1 runsc\n127.0.0.1 vm\n';
+
+describe('hostsFile', () => {
+  it('without a base file: localhost v4 and v6, then the hostname on 127.0.0.1', () => {
+    expect(hostsFile({ hostname: 'abc123def456' })).toBe('127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\tabc123def456\n');
+  });
+
+  it("as podman 4.3.1 for --network none (minus host.containers.internal's address, which is the caller's)", () => {
+    const got = hostsFile({ hostname: '413b107ee69b', name: 'objective_poitras', base: HOST_HOSTS, network: 'none', hostContainersInternalIp: '192.0.2.2' });
+    expect(got).toBe('127.0.0.1\tlocalhost\n127.0.0.1\trunsc\n127.0.0.1\tvm\n192.0.2.2\thost.containers.internal\n127.0.0.1\t413b107ee69b objective_poitras\n');
+  });
+
+  it('as podman 4.3.1 for --network host: no entry of its own', () => {
+    const got = hostsFile({ hostname: 'vm', base: HOST_HOSTS, network: 'host', hostContainersInternalIp: '192.0.2.2' });
+    expect(got).toBe('127.0.0.1\tlocalhost\n127.0.0.1\trunsc\n127.0.0.1\tvm\n192.0.2.2\thost.containers.internal\n');
+  });
+
+  it('puts --add-host first, drops comments, and adds only names not yet listed', () => {
+    const base = '# comment\n10.0.0.1 db db.local # inline\n\n::1 ip6-localhost localhost\n';
+    const got = hostsFile({ hostname: 'db', extra: [{ host: 'api', ip: '10.0.0.9' }], base, ip: '10.88.0.5' });
+    expect(got).toBe('10.0.0.9\tapi\n10.0.0.1\tdb db.local\n::1\tip6-localhost localhost\n');
+  });
+
+  it('lists hostname and name once each', () => {
+    expect(hostsFile({ hostname: 'web', name: 'web' })).toContain('127.0.0.1\tweb\n');
+  });
+});
+
+describe('hostnameFile', () => {
+  it('is the name and a newline', () => {
+    expect(hostnameFile('abc123def456')).toBe('abc123def456\n');
+  });
+});
+
+describe('resolvConfFile', () => {
+  const host = '# generated\nsearch corp.example example.com\nnameserver 127.0.0.53\nnameserver 10.255.255.53\nnameserver ::1\nnameserver 2001:db8::1\noptions edns0 trust-ad\n';
+
+  it('host network: the host file, normalised', () => {
+    expect(resolvConfFile({ network: 'host', hostResolvConf: host })).toBe(
+      'search corp.example example.com\nnameserver 127.0.0.53\nnameserver 10.255.255.53\nnameserver ::1\nnameserver 2001:db8::1\noptions edns0 trust-ad\n',
+    );
+  });
+
+  it.each(['private', 'none'] as const)('%s network: minus 127.x and ::1 (unreachable), minus IPv6 without ipv6', (network) => {
+    expect(resolvConfFile({ network, hostResolvConf: host })).toBe('search corp.example example.com\nnameserver 10.255.255.53\noptions edns0 trust-ad\n');
+    expect(resolvConfFile({ network, hostResolvConf: host, ipv6: true })).toContain('nameserver 2001:db8::1\n');
+  });
+
+  it('falls back to podman\'s public resolvers when no nameserver is left', () => {
+    expect(resolvConfFile({ network: 'private', hostResolvConf: 'nameserver 127.0.0.53\noptions edns0\n' })).toBe(
+      'nameserver 8.8.8.8\nnameserver 8.8.4.4\noptions edns0\n',
+    );
+    expect(resolvConfFile({ network: 'private', hostResolvConf: undefined, ipv6: true })).toBe(
+      'nameserver 8.8.8.8\nnameserver 8.8.4.4\nnameserver 2001:4860:4860::8888\nnameserver 2001:4860:4860::8844\n',
+    );
+  });
+
+  it('as podman 4.3.1 wrote from this VM\'s resolv.conf', () => {
+    expect(resolvConfFile({ network: 'host', hostResolvConf: 'nameserver 10.255.255.53\n' })).toBe('nameserver 10.255.255.53\n');
+    expect(resolvConfFile({ network: 'private', hostResolvConf: 'nameserver 10.255.255.53\n' })).toBe('nameserver 10.255.255.53\n');
+  });
+
+  it('--dns, --dns-search and --dns-option replace the host values; search "." means none', () => {
+    const got = resolvConfFile({ network: 'private', hostResolvConf: host, dns: ['1.1.1.1'], dnsSearch: ['a.test'], dnsOptions: ['ndots:2'] });
+    expect(got).toBe('search a.test\nnameserver 1.1.1.1\noptions ndots:2\n');
+    expect(resolvConfFile({ network: 'private', hostResolvConf: host, dnsSearch: ['.'] })).not.toContain('search');
+    expect(resolvConfFile({ network: 'private', hostResolvConf: 'nameserver 127.0.0.1\n', dns: ['127.0.0.1'] })).toBe('nameserver 127.0.0.1\n');
+  });
+});
+
+describe('localResolverPath', () => {
+  it('finds the real file behind a lone stub resolver', () => {
+    expect(localResolverPath('nameserver 127.0.0.53\noptions edns0\n')).toBe('/run/systemd/resolve/resolv.conf');
+    expect(localResolverPath('nameserver 127.0.0.1\n')).toBe('/run/NetworkManager/no-stub-resolv.conf');
+    expect(localResolverPath('nameserver 127.0.0.53\nnameserver 10.0.0.1\n')).toBeUndefined();
+    expect(localResolverPath(undefined)).toBeUndefined();
+  });
+});
