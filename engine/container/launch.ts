@@ -29,22 +29,25 @@ export async function launchMonitor(spec: LaunchSpec, signal?: AbortSignal): Pro
   });
   const events = child.stdio[3] as Readable;
   child.stdin!.end(encodeLaunchSpec(spec));
+  let onAbort: (() => void) | undefined;
   try {
     const event = await new Promise<StartEvent>((resolve, reject) => {
       const lines = createInterface({ input: events });
-      const onAbort = () => reject(signal!.reason);
+      onAbort = () => reject(signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       lines.on('line', (line) => {
         const e = decodeEvent(line);
         if (e.type === 'started' || e.type === 'start-failed') resolve(e);
       });
       child.on('error', (err) => reject(new EngineError('RUNTIME_FAILED', `starting the container monitor: ${err.message}`, { cause: err })));
-      child.on('exit', (code, sig) =>
+      // 'close', not 'exit': the last event line may still be in the pipe when the process exits.
+      child.on('close', (code, sig) =>
         reject(new EngineError('RUNTIME_FAILED', `the container monitor exited before the container started (${sig ?? `exit ${code}`})`)),
       );
     });
     return { event, monitorPid: child.pid! };
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     // Let go: the monitor lives on; nothing of it may keep this process's event loop alive.
     events.destroy();
     child.removeAllListeners();

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,7 +251,7 @@ describe('monitor process', () => {
     const stdio = ['pipe', 'ignore', 'ignore', 'pipe', 'ignore', 'pipe', ...Array<'ignore'>(54).fill('ignore'), 'pipe'] as const;
     const child = spawn(process.execPath, [MONITOR_MAIN], { detached: true, stdio: [...stdio] });
     track(child.pid);
-    const held = [child.stdio[5], child.stdio[60]] as NodeJS.ReadableStream[];
+    const held = [5, 60].map((fd) => (child.stdio as unknown as Readable[])[fd]!);
     const closed = held.map((s) => new Promise<void>((r) => s.on('end', () => r()).resume()));
     child.stdin!.end(JSON.stringify(spec));
     let out = '';

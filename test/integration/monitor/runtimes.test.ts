@@ -64,11 +64,15 @@ describe.each(RUNTIMES)('monitor running $name', (rt) => {
 
   afterEach(() => {
     const state = join(dir, 'state');
-    for (const id of ids) spawnSync(rt.bin, [...rt.globalArgs, '--root', state, 'delete', '--force', id], { stdio: 'ignore' });
-    ids = [];
-    if (existsSync(state)) {
-      const list = run(rt.bin, [...rt.globalArgs, '--root', state, 'list', '--quiet']);
-      expect(list.trim(), `containers left in ${state}`).toBe('');
+    try {
+      for (const id of ids) spawnSync(rt.bin, [...rt.globalArgs, '--root', state, 'delete', '--force', id], { stdio: 'ignore' });
+      if (existsSync(state)) {
+        const list = run(rt.bin, [...rt.globalArgs, '--root', state, 'list', '--quiet']);
+        expect(list.trim(), `containers left in ${state}`).toBe('');
+      }
+    } finally {
+      ids = [];
+      rmSync(dir, { recursive: true, force: true }); // also when the check above failed
     }
   });
 
