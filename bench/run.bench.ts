@@ -87,7 +87,9 @@ async function main(): Promise<void> {
     const [ts, pm] = tools(dir) as [Tool, Tool];
     await sh(ts, 'pull', '-q', alpine);
     await sh(pm, 'pull', '-q', '--tls-verify=false', alpine);
-    const runFlags = (tool: Tool) => (tool === pm ? ['--network', 'none'] : []);
+    // podman's default RLIMIT_NOFILE (1048576) is above this machine's hard limit (20000) and fails with EPERM:
+    // explicit limits below it (as this machine kind's containers.conf default_ulimits) let it run.
+    const runFlags = (tool: Tool) => (tool === pm ? ['--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] : []);
     for (const runtime of ['crun', 'runc', 'runsc']) {
       const result: number[] = [];
       for (const tool of [ts, pm]) {

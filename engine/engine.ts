@@ -5,8 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { Store } from '../storage/index.ts';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { builtFile } from '../storage/package-root.ts';
 import { Containers } from './container/containers.ts';
 import { Images } from './image/images.ts';
 import { resolveRuntime } from './runtime/profiles.ts';
@@ -118,7 +117,5 @@ export class Engine {
  * runtime state, --rm). It is part of this package; from sources (tests) it is the built copy under dist/.
  */
 function cleanupEntry(): string {
-  const beside = fileURLToPath(new URL('../cmd/cleanup-main.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  return fileURLToPath(new URL('../dist/cmd/cleanup-main.js', import.meta.url));
+  return builtFile('cmd/cleanup-main.js');
 }

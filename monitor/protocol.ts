@@ -3,7 +3,7 @@
  * imports from monitor/: types, encode/decode with validation, no side effects and no imports.
  *
  * Lifecycle (conmon's parent pipe, versioned like its `--api-version`):
- *   engine  spawn(process.execPath, [MONITOR_ENTRY], { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] })
+ *   engine  spawn(process.execPath, ['<package>/dist/monitor/main.js'], { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] })
  *           writes encodeLaunchSpec(spec) to the monitor's stdin and closes it
  *   monitor runs spec.argv (the runtime, in the foreground) and writes MonitorEvent lines on fd 3:
  *           `started` (pid file appeared) or `start-failed` (runtime exited first), then `exited`
@@ -77,8 +77,6 @@ export class ProtocolError extends Error {
   }
 }
 
-/** How the engine starts a monitor: the path of the compiled entry, next to this file. */
-export const MONITOR_ENTRY = new URL('./main.js', import.meta.url); // dist/monitor/main.js at run time
 
 /** sun_path is 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;

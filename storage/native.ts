@@ -7,11 +7,10 @@
  * The addon is loaded on first use, not at import: importing storage/ must not fail (or cost start-up
  * time) for a CLI verb that never extracts a layer.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { isErrno } from './errors.ts';
+import { packageRoot } from './package-root.ts';
 
 interface NativeBinding {
   mknod(path: string, mode: number, major: number, minor: number): void;
@@ -22,15 +21,6 @@ interface NativeBinding {
 
 const ADDON = join('build', 'Release', 'tsengine_native.node');
 let binding: NativeBinding | undefined;
-
-/** The package root: the nearest directory holding package.json, from `storage/` (tests) or `dist/storage/`. */
-function packageRoot(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`unreachable: no package.json above ${start}`);
-  }
-}
 
 function load(): NativeBinding {
   if (binding !== undefined) return binding;

@@ -7,17 +7,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { decodeEvent, encodeLaunchSpec, type LaunchSpec, MONITOR_ENTRY, type MonitorEvent } from '../../monitor/protocol.ts';
+import { decodeEvent, encodeLaunchSpec, type LaunchSpec, type MonitorEvent } from '../../monitor/protocol.ts';
+import { builtFile } from '../../storage/package-root.ts';
 import { EngineError } from '../errors.ts';
 
-/** The compiled monitor. From sources (tests run .ts files) it is the built copy under dist/. */
+/** The compiled monitor (dist/monitor/main.js), whether we run from sources, dist/ or the bundled CLI. */
 function monitorPath(): string {
-  const beside = fileURLToPath(MONITOR_ENTRY);
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/monitor/main.js', import.meta.url));
+  const built = builtFile('monitor/main.js');
   if (existsSync(built)) return built;
-  throw new EngineError('RUNTIME_FAILED', `the container monitor is not built (looked for ${beside} and ${built}): run npm run build`);
+  throw new EngineError('RUNTIME_FAILED', `the container monitor is not built (${built} is missing): run npm run build`);
 }
 
 export type StartEvent = Extract<MonitorEvent, { type: 'started' | 'start-failed' }>;

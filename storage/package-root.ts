@@ -1,0 +1,24 @@
+/**
+ * Files of this package found at run time (the native addon, the monitor, the cleanup program), located
+ * from the package root: the nearest directory above this module holding package.json. That holds for the
+ * sources (tests), the tsc output in dist/, and the bundled CLI in dist/cmd/ alike.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+export function packageRoot(): string {
+  if (root !== undefined) return root;
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return (root = dir);
+    if (dirname(dir) === dir) throw new Error(`unreachable: no package.json above ${start}`);
+  }
+}
+
+/** A file of the package's build output, e.g. `builtFile('monitor/main.js')` → <root>/dist/monitor/main.js. */
+export function builtFile(relative: string): string {
+  return join(packageRoot(), 'dist', relative);
+}
