@@ -3,7 +3,8 @@
  * verb is a short sequence of store transitions, runtime calls and file reads.
  */
 import { connect } from 'node:net';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { isErrno } from '../../storage/errors.ts';
 import { rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,7 +55,7 @@ export interface ContainerSummary {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-const WAIT_POLL_MS = 25;
+const WAIT_POLL_MS = 10;
 
 export class Containers {
   readonly #d: ContainersDeps;
@@ -281,7 +282,8 @@ export class Containers {
     } catch (e) {
       if (!(isEngineError(e) && e.code === 'RUNTIME_NOT_FOUND')) throw e; // removed since: nothing of its state to drop
     }
-    await runtime?.delete(rec.id, { force: true });
+    // `RUNTIME run` removes its state when the container exits; only a crash leaves some to delete.
+    if (runtime && hasRuntimeState(runtime.profile.stateRoot, rec.id)) await runtime.delete(rec.id, { force: true });
     rmSync(p.runDir, { recursive: true, force: true });
   }
 
@@ -325,6 +327,16 @@ export class Containers {
     if (!blob) return undefined;
     const cfg = JSON.parse(blob.data.toString('utf8')) as { config?: { StopSignal?: string } };
     return cfg.config?.StopSignal;
+  }
+}
+
+/** Whether the runtime keeps anything for `id` under its --root (runc/crun: a dir, runsc: `<id>_sandbox:…` files). */
+function hasRuntimeState(stateRoot: string, id: string): boolean {
+  try {
+    return readdirSync(stateRoot).some((e) => e.startsWith(id));
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return false; // the runtime never ran anything here
+    throw e;
   }
 }
 

@@ -20,35 +20,58 @@ function monitorPath(): string {
 
 export type StartEvent = Extract<MonitorEvent, { type: 'started' | 'start-failed' }>;
 
-export async function launchMonitor(spec: LaunchSpec, signal?: AbortSignal): Promise<{ event: StartEvent; monitorPid: number }> {
+/**
+ * A monitor process started ahead of its spec: node's start-up (~80 ms) then overlaps with mounting the
+ * rootfs and writing config.json. `launch` hands it the spec; `abandon` (spec never sent) closes its stdin,
+ * on which it exits without doing anything.
+ */
+export interface PendingMonitor {
+  launch(spec: LaunchSpec, signal?: AbortSignal): Promise<{ event: StartEvent; monitorPid: number }>;
+  abandon(): void;
+}
+
+export function spawnMonitor(): PendingMonitor {
   const child = spawn(process.execPath, [monitorPath()], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
   });
   const events = child.stdio[3] as Readable;
-  child.stdin!.end(encodeLaunchSpec(spec));
-  let onAbort: (() => void) | undefined;
-  try {
-    const event = await new Promise<StartEvent>((resolve, reject) => {
-      const lines = createInterface({ input: events });
-      onAbort = () => reject(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      lines.on('line', (line) => {
-        const e = decodeEvent(line);
-        if (e.type === 'started' || e.type === 'start-failed') resolve(e);
-      });
-      child.on('error', (err) => reject(new EngineError('RUNTIME_FAILED', `starting the container monitor: ${err.message}`, { cause: err })));
-      // 'close', not 'exit': the last event line may still be in the pipe when the process exits.
-      child.on('close', (code, sig) =>
-        reject(new EngineError('RUNTIME_FAILED', `the container monitor exited before the container started (${sig ?? `exit ${code}`})`)),
-      );
-    });
-    return { event, monitorPid: child.pid! };
-  } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-    // Let go: the monitor lives on; nothing of it may keep this process's event loop alive.
+  // Errors before launch (e.g. EPIPE when abandoned) are reported by launch, or do not matter.
+  child.stdin!.on('error', () => undefined);
+  const letGo = () => {
+    // The monitor lives on; nothing of it may keep this process's event loop alive.
     events.destroy();
     child.removeAllListeners();
     child.unref();
-  }
+  };
+  return {
+    abandon: () => {
+      child.stdin!.end();
+      letGo();
+    },
+    launch: async (spec, signal) => {
+      child.stdin!.end(encodeLaunchSpec(spec));
+      let onAbort: (() => void) | undefined;
+      try {
+        const event = await new Promise<StartEvent>((resolve, reject) => {
+          const lines = createInterface({ input: events });
+          onAbort = () => reject(signal!.reason);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          lines.on('line', (line) => {
+            const e = decodeEvent(line);
+            if (e.type === 'started' || e.type === 'start-failed') resolve(e);
+          });
+          child.on('error', (err) => reject(new EngineError('RUNTIME_FAILED', `starting the container monitor: ${err.message}`, { cause: err })));
+          // 'close', not 'exit': the last event line may still be in the pipe when the process exits.
+          child.on('close', (code, sig) =>
+            reject(new EngineError('RUNTIME_FAILED', `the container monitor exited before the container started (${sig ?? `exit ${code}`})`)),
+          );
+        });
+        return { event, monitorPid: child.pid! };
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        letGo();
+      }
+    },
+  };
 }

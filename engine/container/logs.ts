@@ -30,7 +30,7 @@ export interface ReadLogOptions {
   readonly offset?: number;
 }
 
-const POLL_MS = 20;
+const POLL_MS = 10;
 
 export function parseLogLine(line: string): LogRecord | undefined {
   const a = line.indexOf(' ');

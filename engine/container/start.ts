@@ -14,7 +14,7 @@ import { parseImageConfig } from '../image/manifest.ts';
 import { classifyRuntimeError, exitCodeFor } from '../runtime/classify.ts';
 import type { OciCliRuntime } from '../runtime/oci-cli.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from './etc-files.ts';
-import { launchMonitor } from './launch.ts';
+import { spawnMonitor } from './launch.ts';
 import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
 import { readHostLimits } from './rlimits.ts';
@@ -115,6 +115,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
   const cfg = rec.config as StoredConfig;
   store.containers.transition(rec.id, ['created', 'exited'], 'starting', { exitCode: null, finishedAt: null });
   let launched = false;
+  const monitor = spawnMonitor();
   try {
     await prepareRootfs(d, rec);
     writeBundle(d, rec, cfg);
@@ -122,7 +123,8 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
     const logOffset = fileSize(paths.log);
     signal?.throwIfAborted();
     const hostNetwork = cfg.network === 'host';
-    const { event, monitorPid } = await launchMonitor(
+    launched = true;
+    const { event, monitorPid } = await monitor.launch(
       {
         v: 1,
         containerId: rec.id,
@@ -138,7 +140,6 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
       },
       signal,
     );
-    launched = true;
     if (event.type === 'start-failed') {
       const failure = classifyRuntimeError(runtime.profile.kind, event.message);
       const code = exitCodeFor(failure);
@@ -149,6 +150,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
     return { pid: event.pid, logOffset };
   } catch (e) {
     if (!launched) {
+      monitor.abandon();
       // Nothing runs: hand the container back in the state it had.
       const back = rec.state === 'exited' ? 'exited' : 'created';
       store.containers.transition(rec.id, ['starting'], back);
