@@ -31,7 +31,8 @@ function tools(dir: string): Tool[] {
   const ts: Tool = {
     name: 'tsengine',
     argv: (...args) => ['node', [cli, '--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), ...args]],
-    monitorPids: async () => pidsOf((cmd) => cmd.includes('dist/monitor/main.js')),
+    // The monitor retitles itself `tsengine-monitor <id>` (monitor/main.ts).
+    monitorPids: async () => pidsOf((cmd) => cmd.startsWith('tsengine-monitor ')),
   };
   const podman: Tool = {
     name: 'podman',
