@@ -28,15 +28,7 @@ export interface ContainerRecord {
   readonly autoRemove: boolean;
 }
 
-export interface NewContainer {
-  readonly id: string;
-  readonly name: string;
-  readonly imageId: string;
-  readonly imageName: string;
-  readonly runtime: string;
-  readonly config: unknown;
-  readonly autoRemove: boolean;
-}
+export type NewContainer = Pick<ContainerRecord, 'id' | 'name' | 'imageId' | 'imageName' | 'runtime' | 'config' | 'autoRemove'>;
 
 export interface StatePatch {
   readonly startedAt?: Date | null;

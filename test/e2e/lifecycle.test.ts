@@ -4,160 +4,146 @@
 // runs runc under the name my-runc).
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRegistry } from '../helpers/registry.ts';
+import { describe, expect, it } from 'vitest';
 import { leftovers } from '../helpers/leftovers.ts';
 import { runCli, spawnCli } from '../helpers/run-cli.ts';
-import { makeTmpRoots, type TmpRoots } from '../helpers/tmp-root.ts';
+import { useAlpineStore } from '../helpers/alpine-store.ts';
 
-const reg = getRegistry();
-let t: TmpRoots;
-let g: string[];
-let alpine: string;
+const s = useAlpineStore('e2e-life');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function settled(): Promise<ReturnType<typeof leftovers>> {
-  let left = leftovers(t.root, t.runRoot);
+  let left = leftovers(s.t.root, s.t.runRoot);
   for (let i = 0; i < 100 && (left.rows.length || left.mounts.length || left.dirs.length || left.runtimeState.length); i++) {
     await sleep(100);
-    left = leftovers(t.root, t.runRoot);
+    left = leftovers(s.t.root, s.t.runRoot);
   }
   return left;
 }
 
-beforeAll(async () => {
-  t = makeTmpRoots('e2e-life');
-  g = ['--root', t.root, '--runroot', t.runRoot];
-  alpine = reg.images.alpine.ref;
-  await runCli([...g, 'pull', '-q', alpine], { expectCode: 0 });
-});
-afterAll(async () => {
-  await runCli([...g, 'rm', '-a', '-f'], { expectCode: 0 });
-  t.cleanup();
-});
 
 describe('detached containers outlive the CLI', () => {
   it('run -d prints the full ID; ps, logs and wait tell the truth afterwards', async () => {
-    const r = await runCli([...g, 'run', '-d', '--name', 'det', alpine, 'sh', '-c', 'echo start; echo oops >&2; sleep 1; echo end; exit 3'], { expectCode: 0 });
+    const r = await runCli([...s.g, 'run', '-d', '--name', 'det', s.alpine, 'sh', '-c', 'echo start; echo oops >&2; sleep 1; echo end; exit 3'], { expectCode: 0 });
     const id = r.stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    const ps = await runCli([...g, 'ps'], { expectCode: 0 });
+    const ps = await runCli([...s.g, 'ps'], { expectCode: 0 });
     expect(ps.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
-    expect(ps.stdout).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+${alpine.replace(/[.]/g, '\\.')}\\s+"sh -c 'echo start; …"\\s+.*\\s+Up .*det$`, 'm'));
-    const w = await runCli([...g, 'wait', 'det'], { expectCode: 0 });
+    expect(ps.stdout).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+${s.alpine.replace(/[.]/g, '\\.')}\\s+"sh -c 'echo start; …"\\s+.*\\s+Up .*det$`, 'm'));
+    const w = await runCli([...s.g, 'wait', 'det'], { expectCode: 0 });
     expect(w.stdout).toBe('3\n');
-    const logs = await runCli([...g, 'logs', 'det'], { expectCode: 0 });
+    const logs = await runCli([...s.g, 'logs', 'det'], { expectCode: 0 });
     expect(logs.stdout).toBe('start\nend\n');
     expect(logs.stderr).toBe('oops\n');
-    const tail = await runCli([...g, 'logs', '--tail', '1', '-t', id.slice(0, 10)], { expectCode: 0 });
+    const tail = await runCli([...s.g, 'logs', '--tail', '1', '-t', id.slice(0, 10)], { expectCode: 0 });
     expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z end\n$/);
-    const psa = await runCli([...g, 'ps', '-a', '--format', '{{.Names}} {{.Status}}'], { expectCode: 0 });
+    const psa = await runCli([...s.g, 'ps', '-a', '--format', '{{.Names}} {{.Status}}'], { expectCode: 0 });
     expect(psa.stdout).toMatch(/^det Exited \(3\) .* ago$/m);
-    const insp = JSON.parse((await runCli([...g, 'inspect', 'det'], { expectCode: 0 })).stdout)[0];
+    const insp = JSON.parse((await runCli([...s.g, 'inspect', 'det'], { expectCode: 0 })).stdout)[0];
     expect(insp.State).toMatchObject({ Status: 'exited', Running: false, ExitCode: 3 });
     expect(insp.Id).toBe(id);
     expect(insp.Path).toBe('sh');
     expect(insp.Args).toEqual(['-c', 'echo start; echo oops >&2; sleep 1; echo end; exit 3']);
-    await runCli([...g, 'rm', 'det'], { expectCode: 0 });
+    await runCli([...s.g, 'rm', 'det'], { expectCode: 0 });
   });
 
   it('create, then start -a; logs -f follows until exit', async () => {
-    const id = (await runCli([...g, 'create', '--name', 'cr', alpine, 'sh', '-c', 'echo one; sleep 0.5; echo two'], { expectCode: 0 })).stdout.trim();
-    expect((await runCli([...g, 'ps', '-a', '--format', '{{.Status}}', '--no-trunc'], { expectCode: 0 })).stdout).toContain('Created');
-    const attached = runCli([...g, 'start', '-a', id], { expectCode: 0 });
+    const id = (await runCli([...s.g, 'create', '--name', 'cr', s.alpine, 'sh', '-c', 'echo one; sleep 0.5; echo two'], { expectCode: 0 })).stdout.trim();
+    expect((await runCli([...s.g, 'ps', '-a', '--format', '{{.Status}}', '--no-trunc'], { expectCode: 0 })).stdout).toContain('Created');
+    const attached = runCli([...s.g, 'start', '-a', id], { expectCode: 0 });
     for (let i = 0; i < 100; i++) {
-      if ((await runCli([...g, 'ps', '-q'], { expectCode: 0 })).stdout.includes(id.slice(0, 12))) break;
+      if ((await runCli([...s.g, 'ps', '-q'], { expectCode: 0 })).stdout.includes(id.slice(0, 12))) break;
       await sleep(20);
     }
-    const follow = spawnCli([...g, 'logs', '-f', 'cr']);
+    const follow = spawnCli([...s.g, 'logs', '-f', 'cr']);
     expect((await attached).stdout).toBe('one\ntwo\n');
     const f = await follow;
     expect(f.exitCode).toBe(0);
     expect(f.stdout).toBe('one\ntwo\n');
-    await runCli([...g, 'rm', 'cr'], { expectCode: 0 });
+    await runCli([...s.g, 'rm', 'cr'], { expectCode: 0 });
   });
 
   it('stop sends the stop signal then SIGKILL after -t; kill -s takes names and numbers', async () => {
-    await runCli([...g, 'run', '-d', '--name', 'st', alpine, 'sleep', '100'], { expectCode: 0 });
+    await runCli([...s.g, 'run', '-d', '--name', 'st', s.alpine, 'sleep', '100'], { expectCode: 0 });
     const t0 = Date.now();
-    expect((await runCli([...g, 'stop', '-t', '1', 'st'], { expectCode: 0 })).stdout).toBe('st\n');
+    expect((await runCli([...s.g, 'stop', '-t', '1', 'st'], { expectCode: 0 })).stdout).toBe('st\n');
     expect(Date.now() - t0).toBeGreaterThan(900); // sleep as PID 1 ignores SIGTERM: the KILL came after the timeout
-    expect((await runCli([...g, 'wait', 'st'], { expectCode: 0 })).stdout).toBe('137\n');
-    await runCli([...g, 'start', 'st'], { expectCode: 0 });
-    expect((await runCli([...g, 'kill', '-s', '9', 'st'], { expectCode: 0 })).stdout).toBe('st\n');
-    expect((await runCli([...g, 'wait', 'st'], { expectCode: 0 })).stdout).toBe('137\n');
-    const notRunning = await runCli([...g, 'kill', 'st'], { expectCode: 125 });
+    expect((await runCli([...s.g, 'wait', 'st'], { expectCode: 0 })).stdout).toBe('137\n');
+    await runCli([...s.g, 'start', 'st'], { expectCode: 0 });
+    expect((await runCli([...s.g, 'kill', '-s', '9', 'st'], { expectCode: 0 })).stdout).toBe('st\n');
+    expect((await runCli([...s.g, 'wait', 'st'], { expectCode: 0 })).stdout).toBe('137\n');
+    const notRunning = await runCli([...s.g, 'kill', 'st'], { expectCode: 125 });
     expect(notRunning.stderr).toMatch(/^Error: can only kill running containers/);
-    await runCli([...g, 'run', '-d', '--name', 'trap', alpine, 'sh', '-c', 'trap "exit 42" TERM; while :; do sleep 0.1; done'], { expectCode: 0 });
+    await runCli([...s.g, 'run', '-d', '--name', 'trap', s.alpine, 'sh', '-c', 'trap "exit 42" TERM; while :; do sleep 0.1; done'], { expectCode: 0 });
     await sleep(300);
-    await runCli([...g, 'kill', '-s', 'TERM', 'trap'], { expectCode: 0 });
-    expect((await runCli([...g, 'wait', 'trap'], { expectCode: 0 })).stdout).toBe('42\n');
-    await runCli([...g, 'rm', 'st', 'trap'], { expectCode: 0 });
+    await runCli([...s.g, 'kill', '-s', 'TERM', 'trap'], { expectCode: 0 });
+    expect((await runCli([...s.g, 'wait', 'trap'], { expectCode: 0 })).stdout).toBe('42\n');
+    await runCli([...s.g, 'rm', 'st', 'trap'], { expectCode: 0 });
   });
 });
 
 describe('errors and exit codes', () => {
   it('unknown containers: 125 for stop/kill/logs/inspect, 1 for rm; a running container needs rm -f (2)', async () => {
     for (const verb of ['stop', 'kill', 'logs', 'wait', 'start']) {
-      const r = await runCli([...g, verb, 'nosuch'], { expectCode: 125 });
+      const r = await runCli([...s.g, verb, 'nosuch'], { expectCode: 125 });
       expect(r.stderr).toBe('Error: no container with name or ID "nosuch" found: no such container\n');
     }
-    await runCli([...g, 'rm', 'nosuch'], { expectCode: 1 });
-    await runCli([...g, 'run', '-d', '--name', 'busy', alpine, 'sleep', '100'], { expectCode: 0 });
-    const r = await runCli([...g, 'rm', 'busy'], { expectCode: 2 });
+    await runCli([...s.g, 'rm', 'nosuch'], { expectCode: 1 });
+    await runCli([...s.g, 'run', '-d', '--name', 'busy', s.alpine, 'sleep', '100'], { expectCode: 0 });
+    const r = await runCli([...s.g, 'rm', 'busy'], { expectCode: 2 });
     expect(r.stderr).toMatch(/^Error: cannot remove container [0-9a-f]{64} as it is running/);
-    const dup = await runCli([...g, 'create', '--name', 'busy', alpine, 'true'], { expectCode: 125 });
+    const dup = await runCli([...s.g, 'create', '--name', 'busy', s.alpine, 'true'], { expectCode: 125 });
     expect(dup.stderr).toMatch(/^Error: the container name "busy" is already in use/);
-    expect((await runCli([...g, 'rm', '-f', 'busy'], { expectCode: 0 })).stdout).toBe('busy\n');
-    const bad = await runCli([...g, 'run', '--runtime', '/no/such/runtime', alpine, 'true'], { expectCode: 125 });
+    expect((await runCli([...s.g, 'rm', '-f', 'busy'], { expectCode: 0 })).stdout).toBe('busy\n');
+    const bad = await runCli([...s.g, 'run', '--runtime', '/no/such/runtime', s.alpine, 'true'], { expectCode: 125 });
     expect(bad.stderr).toMatch(/^Error: .*\/no\/such\/runtime/);
   });
 });
 
 describe('the CLI can die at any time', () => {
   it('SIGKILL of the CLI during run --rm: the container finishes and is removed anyway', async () => {
-    const child = spawnCli([...g, 'run', '--rm', '--name', 'orphan', alpine, 'sh', '-c', 'sleep 1; echo done']);
+    const child = spawnCli([...s.g, 'run', '--rm', '--name', 'orphan', s.alpine, 'sh', '-c', 'sleep 1; echo done']);
     for (let i = 0; i < 100; i++) {
-      const ps = await runCli([...g, 'ps', '--format', '{{.Names}}'], { expectCode: 0 });
+      const ps = await runCli([...s.g, 'ps', '--format', '{{.Names}}'], { expectCode: 0 });
       if (ps.stdout.includes('orphan')) break;
       await sleep(50);
     }
     child.kill('SIGKILL');
     expect((await child).signal).toBe('SIGKILL');
-    expect(await settled(), JSON.stringify(leftovers(t.root, t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
+    expect(await settled(), JSON.stringify(leftovers(s.t.root, s.t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
   });
 
   it('10 parallel run --rm all succeed and leave nothing behind', async () => {
-    const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => runCli([...g, 'run', '--rm', alpine, 'sh', '-c', `echo ${i}`], { expectCode: 0 })));
+    const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => runCli([...s.g, 'run', '--rm', s.alpine, 'sh', '-c', `echo ${i}`], { expectCode: 0 })));
     expect(runs.map((r) => r.stdout).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `${i}\n`).sort());
-    expect(await settled(), JSON.stringify(leftovers(t.root, t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
+    expect(await settled(), JSON.stringify(leftovers(s.t.root, s.t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
   });
 
   it('rm -f racing start leaves nothing behind', async () => {
     for (let i = 0; i < 3; i++) {
-      await runCli([...g, 'create', '--name', `race${i}`, alpine, 'sleep', '100'], { expectCode: 0 });
-      const starting = spawnCli([...g, 'start', `race${i}`]);
+      await runCli([...s.g, 'create', '--name', `race${i}`, s.alpine, 'sleep', '100'], { expectCode: 0 });
+      const starting = spawnCli([...s.g, 'start', `race${i}`]);
       await sleep(20 * i);
-      const removing = spawnCli([...g, 'rm', '-f', `race${i}`]);
+      const removing = spawnCli([...s.g, 'rm', '-f', `race${i}`]);
       await Promise.all([starting, removing]);
       // Whatever the interleaving, a final rm -f leaves no trace.
-      const rows = await runCli([...g, 'ps', '-a', '-q'], { expectCode: 0 });
-      if (rows.stdout.trim()) await runCli([...g, 'rm', '-f', ...rows.stdout.trim().split('\n')], { expectCode: 0 });
+      const rows = await runCli([...s.g, 'ps', '-a', '-q'], { expectCode: 0 });
+      if (rows.stdout.trim()) await runCli([...s.g, 'rm', '-f', ...rows.stdout.trim().split('\n')], { expectCode: 0 });
     }
-    expect(await settled(), JSON.stringify(leftovers(t.root, t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
+    expect(await settled(), JSON.stringify(leftovers(s.t.root, s.t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
   });
 });
 
 describe('runtime pluggability', () => {
   it('a runc-compatible binary under another name runs containers (the youki/kata path; runc stands in)', async () => {
-    const myRunc = join(t.dir, 'my-runc');
+    const myRunc = join(s.t.dir, 'my-runc');
     symlinkSync('/usr/sbin/runc', myRunc);
-    const r = await runCli([...g, 'run', '--name', 'mine', '--runtime', myRunc, alpine, 'sh', '-c', 'echo via my-runc; exit 5'], { expectCode: 5 });
+    const r = await runCli([...s.g, 'run', '--name', 'mine', '--runtime', myRunc, s.alpine, 'sh', '-c', 'echo via my-runc; exit 5'], { expectCode: 5 });
     expect(r.stdout).toBe('via my-runc\n');
-    expect((await runCli([...g, 'inspect', '-f', '{{.HostConfig.Runtime}}', 'mine'], { expectCode: 0 })).stdout).toBe(`${myRunc}\n`);
+    expect((await runCli([...s.g, 'inspect', '-f', '{{.HostConfig.Runtime}}', 'mine'], { expectCode: 0 })).stdout).toBe(`${myRunc}\n`);
     // The recorded runtime is used later, whatever the default is now.
-    await runCli([...g, '--runtime', 'crun', 'start', 'mine'], { expectCode: 0 });
-    expect((await runCli([...g, 'wait', 'mine'], { expectCode: 0 })).stdout).toBe('5\n');
-    await runCli([...g, 'rm', 'mine'], { expectCode: 0 });
+    await runCli([...s.g, '--runtime', 'crun', 'start', 'mine'], { expectCode: 0 });
+    expect((await runCli([...s.g, 'wait', 'mine'], { expectCode: 0 })).stdout).toBe('5\n');
+    await runCli([...s.g, 'rm', 'mine'], { expectCode: 0 });
   });
 });
