@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One command from a fresh Debian 12 machine (as root) to a pulled image: installs the dependencies,
-# builds tsengine, and pulls busybox. From Docker Hub when it answers; otherwise (no internet, as on our
+# One command from a fresh Debian 12 machine (as root) to a running container: installs the dependencies,
+# builds tsengine, pulls busybox and runs it. From Docker Hub when it answers; otherwise (no internet, as on our
 # build machines) from a docker-registry started on 127.0.0.1 and fed with the shared busybox fixture.
 # Set TSENGINE_OFFLINE=1 to skip the Docker Hub probe entirely.
 set -euo pipefail
@@ -29,3 +29,4 @@ fi
 
 tsengine pull "$image"
 tsengine images
+tsengine run --rm "$image" sh -c 'echo "hello from a $(uname -m) container, pid $$"'
