@@ -29,6 +29,7 @@ export class Engine {
     this.#store = store;
     this.images = new Images({
       store,
+      removeContainer: (id) => this.containers.remove(id, { force: true }),
       registry: () => (this.#registry ??= this.#makeRegistryClient()),
       registriesConf: () => this.#conf(),
     });
@@ -64,7 +65,14 @@ export class Engine {
     const resolved = resolveEngineOptions(options);
     mkdirSync(resolved.runRoot, { recursive: true, mode: 0o700 });
     const store = Store.open({ root: resolved.root, xattrNamespace: resolved.rootless ? 'user' : 'trusted' });
-    return new Engine(resolved, store);
+    const engine = new Engine(resolved, store);
+    try {
+      await engine.containers.sweep();
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    return engine;
   }
 
   #conf(): RegistriesConf {

@@ -3,6 +3,7 @@
  * verb is a short sequence of store transitions, runtime calls and file reads.
  */
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { isErrno } from '../../storage/errors.ts';
 import { rm } from 'node:fs/promises';
@@ -262,6 +263,30 @@ export class Containers {
     }
   }
 
+  /**
+   * Removes what killed processes left: containers whose creation never finished, and container or
+   * run-state directories that no row names (unmounting their root filesystem first). Directories are
+   * listed before rows are read: rows are written before their directories, so a directory seen first
+   * and unnamed by the rows read after it is an orphan, never a creation in progress.
+   */
+  async sweep(): Promise<void> {
+    const store = this.#d.store;
+    const dir = join(this.#d.root, 'containers');
+    const runDir = join(this.#d.runRoot, 'containers');
+    const dirs = listDir(dir);
+    const runDirs = listDir(runDir);
+    for (const id of store.containers.abandonedCreations()) store.containers.delete(id);
+    const ids = store.containers.ids();
+    for (const d of dirs) {
+      if (ids.has(d)) continue;
+      await unmount(this.#paths(d).rootfs);
+      await rm(join(dir, d), { recursive: true, force: true });
+    }
+    for (const d of runDirs) {
+      if (!ids.has(d.replace(/\.cleanup\.log$/, ''))) await rm(join(runDir, d), { recursive: true, force: true });
+    }
+  }
+
   /** A container another process is starting: wait until that process has recorded how it went. */
   async #settled(rec: ContainerRecord, signal?: AbortSignal): Promise<ContainerRecord> {
     let r: ContainerRecord | undefined = rec;
@@ -285,6 +310,7 @@ export class Containers {
     // `RUNTIME run` removes its state when the container exits; only a crash leaves some to delete.
     if (runtime && hasRuntimeState(runtime.profile.stateRoot, rec.id)) await runtime.delete(rec.id, { force: true });
     rmSync(p.runDir, { recursive: true, force: true });
+    rmSync(p.attachSocket, { force: true });
   }
 
   /** The row's state reconciled with the monitor's exit record (which is the truth once it exists). */
@@ -327,6 +353,15 @@ export class Containers {
     if (!blob) return undefined;
     const cfg = JSON.parse(blob.data.toString('utf8')) as { config?: { StopSignal?: string } };
     return cfg.config?.StopSignal;
+  }
+}
+
+function listDir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return []; // nothing created here yet
+    throw e;
   }
 }
 

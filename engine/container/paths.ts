@@ -2,7 +2,21 @@
  * Where a container's files live. Persistent things (the writable layer, the log, the exit record) under
  * the store root; run-time state (pid file, runtime log, attach socket) under the run root.
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** A unix socket path must fit in sun_path (108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The attach socket: short, because of sun_path. Under the run root when that is short enough, else
+ * under the system temp dir (per uid).
+ */
+function attachSocketPath(runRoot: string, id: string): string {
+  const short = join(runRoot, 'sockets', id.slice(0, 16));
+  if (Buffer.byteLength(short) <= MAX_SOCKET_PATH) return short;
+  return join(tmpdir(), `tsengine-sockets-${process.geteuid?.() ?? 0}`, id.slice(0, 16));
+}
 
 export interface ContainerPaths {
   readonly dir: string;
@@ -42,7 +56,7 @@ export function containerPaths(root: string, runRoot: string, id: string): Conta
     runDir,
     pidFile: join(runDir, 'pidfile'),
     runtimeLog: join(runDir, 'runtime.log'),
-    attachSocket: join(runDir, 'attach.sock'),
+    attachSocket: attachSocketPath(runRoot, id),
     cleanupLog: join(runRoot, 'containers', `${id}.cleanup.log`),
   };
 }

@@ -4,7 +4,7 @@
  * exited with podman's code (127 command not found, 126 cannot invoke, 125 other) and a one-line error.
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ContainerRecord } from '../../storage/container-store.ts';
 import { isErrno } from '../../storage/errors.ts';
 import type { Store } from '../../storage/index.ts';
@@ -14,6 +14,7 @@ import { parseImageConfig } from '../image/manifest.ts';
 import { classifyRuntimeError, exitCodeFor } from '../runtime/classify.ts';
 import type { OciCliRuntime } from '../runtime/oci-cli.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from './etc-files.ts';
+import { encodeLaunchSpec, type LaunchSpec } from '../../monitor/protocol.ts';
 import { spawnMonitor } from './launch.ts';
 import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
@@ -123,9 +124,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
     const logOffset = fileSize(paths.log);
     signal?.throwIfAborted();
     const hostNetwork = cfg.network === 'host';
-    launched = true;
-    const { event, monitorPid } = await monitor.launch(
-      {
+    const spec: LaunchSpec = {
         v: 1,
         containerId: rec.id,
         argv: runtime.runArgv({ id: rec.id, bundle: paths.bundle, pidFile: paths.pidFile, logFile: paths.runtimeLog, hostNetwork }),
@@ -137,9 +136,11 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
         ...(cfg.interactive ? { attachSocket: paths.attachSocket } : {}),
         exitCommand: d.exitCommand,
         exitCommandLog: paths.cleanupLog,
-      },
-      signal,
-    );
+    };
+    encodeLaunchSpec(spec); // validates: a bad spec is our error, before anything runs
+    mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
+    launched = true;
+    const { event, monitorPid } = await monitor.launch(spec, signal);
     if (event.type === 'start-failed') {
       const failure = classifyRuntimeError(runtime.profile.kind, event.message);
       const code = exitCodeFor(failure);

@@ -38,6 +38,8 @@ export interface RemoveReport {
 
 export interface ImagesDeps {
   readonly store: Store;
+  /** Removes a container (rmi -f removes the containers that use the image, as podman). */
+  readonly removeContainer: (id: string) => Promise<unknown>;
   readonly registry: () => Promise<RegistryClient>;
   readonly registriesConf: () => RegistriesConf;
 }
@@ -130,6 +132,11 @@ export class Images {
     if (byId && img.tags.length > 1 && !o.force) {
       throw new EngineError('IMAGE_IN_USE', `unable to delete image "${img.id}" by ID with more than one tag (${img.tags.join(', ')}): please force removal`);
     }
+    const users = store.containers.usesImage(img.id);
+    if (users.length > 0 && !o.force) {
+      throw new EngineError('IMAGE_IN_USE', `image used by ${users.map((c) => c.id).join(', ')}: image is in use by a container: consider listing external containers and force-removing image`);
+    }
+    for (const c of users) await this.#d.removeContainer(c.id);
     const dirs = store.images.remove(img.id, () => store.layers.takeUnused());
     await store.layers.removeDirs(dirs);
     return { untagged: img.tags, deleted: [img.id] };
