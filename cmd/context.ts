@@ -23,6 +23,8 @@ export interface CliContext {
   readonly commandTail: readonly string[];
   /** Read by `-i`. */
   readonly stdin: NodeJS.ReadableStream;
+  /** Sends SIGINT/SIGTERM to `handler` instead of aborting, until the returned function is called. */
+  proxySignals(handler: (sig: NodeJS.Signals) => void): () => void;
 }
 
 /** A command's own argument object: yargs' parse result, narrowed by each command. */

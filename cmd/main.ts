@@ -11,8 +11,14 @@ import type { Engine } from '../engine/index.ts';
 
 const controller = new AbortController();
 let interrupts = 0;
+/** While attached to a container, signals go to it (docker's --sig-proxy) instead of stopping us. */
+let proxy: ((sig: NodeJS.Signals) => void) | undefined;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
+    if (proxy) {
+      proxy(sig);
+      return;
+    }
     // First signal: abort cleanly (stores stay consistent). Second: give up at once.
     if (++interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
     controller.abort(new Error(`interrupted (${sig})`));
@@ -31,6 +37,12 @@ function makeCtx(g: GlobalArgs): CliContext {
     signal: controller.signal,
     warn: (text) => process.stderr.write(`${text}\n`),
     commandTail: g.commandTail,
+    proxySignals: (handler) => {
+      proxy = handler;
+      return () => {
+        proxy = undefined;
+      };
+    },
     stdin: process.stdin,
     engine: async (extra) => {
       if (engine) return engine;

@@ -2,7 +2,7 @@
  * Attached output for `run` and `start -a`: the container's log records as they are written, stdout to
  * stdout and stderr to stderr, then its exit status. Stdin (with -i) goes to the container.
  */
-import type { Engine, ExitStatus } from '../../engine/index.ts';
+import { type Engine, type ExitStatus, isEngineError } from '../../engine/index.ts';
 import type { CliContext } from '../context.ts';
 
 export async function attachAndWait(
@@ -11,6 +11,21 @@ export async function attachAndWait(
   id: string,
   o: { logOffset: number; stdin: boolean },
 ): Promise<ExitStatus> {
+  // docker's --sig-proxy: Ctrl-C goes to the container, which decides whether to exit.
+  const release = ctx.proxySignals((sig) => {
+    engine.containers.kill(id, sig).catch((e: unknown) => {
+      // It may have exited meanwhile: then there is nothing to signal.
+      if (!(isEngineError(e) && (e.code === 'CONTAINER_NOT_RUNNING' || e.code === 'CONTAINER_NOT_FOUND'))) throw e;
+    });
+  });
+  try {
+    return await follow(ctx, engine, id, o);
+  } finally {
+    release();
+  }
+}
+
+async function follow(ctx: CliContext, engine: Engine, id: string, o: { logOffset: number; stdin: boolean }): Promise<ExitStatus> {
   if (o.stdin) {
     const sink = await engine.containers.openStdin(id);
     ctx.stdin.pipe(sink);

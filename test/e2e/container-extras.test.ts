@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
 import { mountsUnder } from '../helpers/leftovers.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, spawnCli } from '../helpers/run-cli.ts';
 
 const s = useAlpineStore('e2e-extras');
 
@@ -29,6 +29,19 @@ describe('run -i', () => {
   it('without -i the container reads an empty stdin', async () => {
     const r = await runCli([...s.g, 'run', '--rm', s.alpine, 'sh', '-c', 'cat; echo "<eof>"'], { expectCode: 0, input: 'ignored\n' });
     expect(r.stdout).toBe('<eof>\n');
+  });
+});
+
+describe('signals while attached', () => {
+  it('SIGINT to the CLI goes to the container (docker --sig-proxy), which decides how to exit', async () => {
+    const child = spawnCli([...s.g, 'run', '--rm', s.alpine, 'sh', '-c', 'trap "echo got INT; exit 42" INT; echo ready; while :; do sleep 0.1; done']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 200 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(42);
+    expect(r.stdout).toBe('ready\ngot INT\n');
   });
 });
 
