@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
-bash scripts/install-deps.sh
+bash .ci/run --setup-only
 npm ci --no-audit --no-fund </dev/null
 npm run build </dev/null
 ln -sf "$PWD/dist/cmd/main.js" /usr/local/bin/tsengine
