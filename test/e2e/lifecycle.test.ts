@@ -37,6 +37,16 @@ describe('detached containers outlive the CLI', () => {
     expect(logs.stderr).toBe('oops\n');
     const tail = await runCli([...s.g, 'logs', '--tail', '1', '-t', id.slice(0, 10)], { expectCode: 0 });
     expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z end\n$/);
+    const since = await runCli([...s.g, 'logs', '--since', '1h', 'det'], { expectCode: 0 });
+    expect(since.stdout).toBe('start\nend\n');
+    const until = await runCli([...s.g, 'logs', '--until', '1h', 'det'], { expectCode: 0 });
+    expect(until.stdout + until.stderr).toBe('');
+    const future = await runCli([...s.g, 'logs', '--since', String(Math.floor(Date.now() / 1000) + 3600), 'det'], { expectCode: 0 });
+    expect(future.stdout + future.stderr).toBe('');
+    const badSince = await runCli([...s.g, 'logs', '--since', 'yesterday', 'det'], { expectCode: 125 });
+    expect(badSince.stderr).toMatch(/^Error: invalid value for --since: "yesterday"/);
+    const latest = await runCli([...s.g, 'ps', '-l', '--format', '{{.Names}}'], { expectCode: 0 });
+    expect(latest.stdout).toBe('det\n');
     const psa = await runCli([...s.g, 'ps', '-a', '--format', '{{.Names}} {{.Status}}'], { expectCode: 0 });
     expect(psa.stdout).toMatch(/^det Exited \(3\) .* ago$/m);
     const insp = JSON.parse((await runCli([...s.g, 'inspect', 'det'], { expectCode: 0 })).stdout)[0];
