@@ -124,7 +124,7 @@ export class Containers {
       o.signal?.throwIfAborted();
       const record = readExitRecord(p.exitFile);
       const rec = this.#d.store.containers.get(first.id);
-      if (record && (!rec || rec.state !== 'starting')) return exitStatusOf(record, this.#kindOf(first));
+      if (record && (!rec || rec.state !== 'starting')) return exitStatusOf(record, this.#kindOf(first), first.runtime);
       if (!rec) throw new EngineError('CONTAINER_NOT_FOUND', `no container with name or ID "${idOrName}" found: no such container`);
       if (rec.state === 'exited' && rec.exitCode !== undefined && !record) {
         return { exitCode: rec.exitCode, finishedAt: rec.finishedAt ?? new Date(), oomKilled: false };
@@ -318,7 +318,7 @@ export class Containers {
     if (rec.state !== 'running') return rec;
     const record = readExitRecord(this.#paths(rec.id).exitFile);
     if (!record) return rec;
-    const status = exitStatusOf(record, this.#kindOf(rec));
+    const status = exitStatusOf(record, this.#kindOf(rec), rec.runtime);
     try {
       return this.#d.store.containers.transition(rec.id, ['running'], 'exited', { exitCode: status.exitCode, finishedAt: status.finishedAt });
     } catch (e) {

@@ -27,10 +27,12 @@ export function readExitRecord(path: string): ExitRecord | undefined {
   return decodeExitRecord(text);
 }
 
-export function exitStatusOf(r: ExitRecord, kind: RuntimeProfile['kind']): ExitStatus {
+/** `runtime` names the runtime in the error, as podman does (`crun: executable file … not found`). */
+export function exitStatusOf(r: ExitRecord, kind: RuntimeProfile['kind'], runtime: string): ExitStatus {
   const finishedAt = new Date(r.finishedAt);
   if (r.runtimeError !== undefined) {
-    return { exitCode: exitCodeFor(classifyRuntimeError(kind, r.runtimeError)), finishedAt, error: r.runtimeError, oomKilled: false };
+    const error = `${runtime}: ${r.runtimeError}`;
+    return { exitCode: exitCodeFor(classifyRuntimeError(kind, r.runtimeError)), finishedAt, error, oomKilled: false };
   }
   return { exitCode: r.exitCode, finishedAt, oomKilled: false };
 }
