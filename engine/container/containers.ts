@@ -14,7 +14,6 @@ import type { Store } from '../../storage/index.ts';
 import { isEngineError, EngineError } from '../errors.ts';
 import { lookupImage } from '../image/lookup.ts';
 import type { RegistriesConf } from '../image/short-names.ts';
-import { formatReference, parseReference } from '../image/reference.ts';
 import type { OciCliRuntime } from '../runtime/oci-cli.ts';
 import { type ExitStatus, exitStatusOf, readExitRecord } from './exit-status.ts';
 import { isValidName, newContainerId, randomName } from './ids.ts';
@@ -23,10 +22,12 @@ import { lookupContainer } from './lookup.ts';
 import { type LogRecord, readLog } from './logs.ts';
 import { type CreateOptions, type StoredConfig, validateCreateOptions } from './options.ts';
 import { type ContainerPaths, containerPaths } from './paths.ts';
+import { type ContainerSummary, normalisedName, summary } from './summary.ts';
 import { startContainer, type StartResult } from './start.ts';
 import { unmount } from '../../storage/overlay.ts';
 
 export type { ExitStatus } from './exit-status.ts';
+export type { ContainerSummary } from './summary.ts';
 
 export interface ContainersDeps {
   readonly store: Store;
@@ -41,20 +42,6 @@ export interface ContainersDeps {
   readonly xattrNamespace: 'trusted' | 'user';
 }
 
-export interface ContainerSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly image: string;
-  readonly imageId: string;
-  readonly command: readonly string[];
-  readonly createdAt: Date;
-  readonly state: 'created' | 'running' | 'exited' | 'removing';
-  readonly startedAt: Date | undefined;
-  readonly finishedAt: Date | undefined;
-  readonly exitCode: number | undefined;
-  readonly runtime: string;
-  readonly labels: Readonly<Record<string, string>>;
-}
 
 const WAIT_POLL_MS = 10;
 
@@ -375,30 +362,3 @@ function hasRuntimeState(stateRoot: string, id: string): boolean {
   }
 }
 
-/** `busybox` → `docker.io/library/busybox:latest`; an ID or a bad name stays as typed. */
-function normalisedName(text: string): string {
-  try {
-    return formatReference(parseReference(text));
-  } catch (e) {
-    if (isEngineError(e) && e.code === 'INVALID_REFERENCE') return text;
-    throw e;
-  }
-}
-
-function summary(r: ContainerRecord): ContainerSummary {
-  const cfg = r.config as StoredConfig;
-  return {
-    id: r.id,
-    name: r.name,
-    image: r.imageName,
-    imageId: r.imageId,
-    command: [...(cfg.entrypoint ?? []), ...(cfg.command ?? [])],
-    createdAt: r.createdAt,
-    state: r.state === 'starting' ? 'created' : r.state,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    exitCode: r.exitCode,
-    runtime: r.runtime,
-    labels: cfg.labels,
-  };
-}
