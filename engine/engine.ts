@@ -85,17 +85,16 @@ export class Engine {
 
   /** undici is imported only by verbs that talk to a registry: it is a large share of start-up time. */
   async #makeRegistryClient(): Promise<RegistryClient> {
-    const [{ RegistryClient }, { credentialsFromAuthFiles }, { Agent }] = await Promise.all([
+    const [{ RegistryClient }, { credentialsFromAuthFiles }, { createDispatchers }] = await Promise.all([
       import('./registry/client.ts'),
       import('./registry/credentials.ts'),
-      import('undici'),
+      import('./registry/transport.ts'),
     ]);
     const r = this.options.registry;
     // Our own pools, so close() can end their keep-alive sockets (they would hold a CLI's exit back).
     let pools = {};
     if (!r.dispatcher) {
-      const verified = new Agent();
-      const unverified = new Agent({ connect: { rejectUnauthorized: false } });
+      const { verified, unverified } = createDispatchers();
       this.#agents.push(verified, unverified);
       pools = { dispatcher: verified, insecureDispatcher: unverified };
     }

@@ -23,9 +23,14 @@ export interface Transport {
 
 let sharedAgents: { verified: Agent; unverified: Agent } | undefined;
 
+/** A fresh pair of connection pools (verifying and not), owned and closed by the caller. */
+export function createDispatchers(): { verified: Agent; unverified: Agent } {
+  return { verified: new Agent(), unverified: new Agent({ connect: { rejectUnauthorized: false } }) };
+}
+
 /** The process-wide default Agents (one pool per origin, shared by every client that was not given one). */
 export function defaultDispatchers(): { verified: Dispatcher; unverified: Dispatcher } {
-  sharedAgents ??= { verified: new Agent(), unverified: new Agent({ connect: { rejectUnauthorized: false } }) };
+  sharedAgents ??= createDispatchers();
   return sharedAgents;
 }
 
