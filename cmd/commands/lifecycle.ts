@@ -2,7 +2,7 @@
 import { EngineError } from '../../engine/index.ts';
 import { defineCommand, UsageError } from '../command.ts';
 import type { CliContext } from '../context.ts';
-import { removalExitCode } from '../exit-codes.ts';
+import { removeEach } from './remove-each.ts';
 import { attachAndWait } from './attach-output.ts';
 
 const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
@@ -115,16 +115,9 @@ export const rm = defineCommand({
     if (args['all'] && given.length > 0) throw new UsageError('--all and container names cannot be used together', 'rm');
     if (!args['all'] && given.length === 0) throw new UsageError('must specify at least one container', 'rm');
     const items = args['all'] ? (await engine.containers.list({ all: true })).map((c) => c.id) : given;
-    const errors: unknown[] = [];
-    for (const name of items) {
-      try {
-        await engine.containers.remove(name, { force: args['force'] === true });
-        ctx.stdout.write(`${name}\n`);
-      } catch (e) {
-        errors.push(e);
-        ctx.stderr.write(`Error: ${(e as Error).message}\n`);
-      }
-    }
-    return removalExitCode(errors);
+    return removeEach(ctx, items, async (name) => {
+      await engine.containers.remove(name, { force: args['force'] === true });
+      ctx.stdout.write(`${name}\n`);
+    });
   },
 });

@@ -1,5 +1,5 @@
 import { defineCommand, UsageError } from '../command.ts';
-import { removalExitCode } from '../exit-codes.ts';
+import { removeEach } from './remove-each.ts';
 
 export const rmi = defineCommand({
   command: 'rmi [images..]',
@@ -15,17 +15,10 @@ export const rmi = defineCommand({
     if (!args['all'] && names.length === 0) throw new UsageError('image name or ID must be specified', 'rmi');
     const engine = await ctx.engine();
     const targets = args['all'] ? (await engine.images.list()).map((i) => i.id) : names;
-    const errors: unknown[] = [];
-    for (const name of targets) {
-      try {
-        const r = await engine.images.remove(name, { force: args['force'] === true || args['all'] === true });
-        for (const t of r.untagged) ctx.stdout.write(`Untagged: ${t}\n`);
-        for (const d of r.deleted) ctx.stdout.write(`Deleted: ${d}\n`);
-      } catch (e) {
-        errors.push(e);
-        ctx.stderr.write(`Error: ${(e as Error).message}\n`);
-      }
-    }
-    return removalExitCode(errors);
+    return removeEach(ctx, targets, async (name) => {
+      const r = await engine.images.remove(name, { force: args['force'] === true || args['all'] === true });
+      for (const t of r.untagged) ctx.stdout.write(`Untagged: ${t}\n`);
+      for (const d of r.deleted) ctx.stdout.write(`Deleted: ${d}\n`);
+    });
   },
 });
