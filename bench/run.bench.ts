@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { startRegistryFixture } from '../test/helpers/registry-fixture.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(repo, 'dist', 'cmd', 'main.js');
+/** The launcher users run (the CLI from its start-up snapshot). */
+const cli = join(repo, 'dist', 'cmd', 'tsengine');
 const runs = Number(process.env['BENCH_RUNS'] ?? 7);
 const env = { CONTAINERS_REGISTRIES_CONF: '/dev/null', PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
 
@@ -30,7 +31,7 @@ interface Tool {
 function tools(dir: string): Tool[] {
   const ts: Tool = {
     name: 'tsengine',
-    argv: (...args) => ['node', [cli, '--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), ...args]],
+    argv: (...args) => [cli, ['--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), ...args]],
     // The monitor retitles itself `tsengine-monitor <id>` (monitor/main.ts).
     monitorPids: async () => pidsOf((cmd) => cmd.startsWith('tsengine-monitor ')),
   };
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   } finally {
     await execa('podman', ['--root', join(dir, 'pm-root'), '--runroot', join(dir, 'pm-run'), 'rm', '-a', '-f'], { reject: false });
     await execa('podman', ['--root', join(dir, 'pm-root'), '--runroot', join(dir, 'pm-run'), 'system', 'reset', '-f'], { reject: false });
-    await execa('node', [cli, '--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), 'rm', '-a', '-f'], { reject: false });
+    await execa(cli, ['--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), 'rm', '-a', '-f'], { reject: false });
     rmSync(dir, { recursive: true, force: true });
     await fixture.stop();
   }

@@ -152,6 +152,12 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
       const flag = result.options && unknownFlag(head, result.options);
       throw new UsageError(flag ? `unknown flag: ${flag}` : usageMessage(msg ?? 'invalid usage'), result.verb);
     }) as unknown as Argv;
+  // yargs renders the whole help text before every command handler runs, in case the handler asks for it
+  // later (command.js: `cacheHelpMessage()`); we never do, and the rendering (string widths, wrapping) cost
+  // ~20 ms of every call. `--help` itself does not go through the cache.
+  (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods()
+    .getUsageInstance().cacheHelpMessage = () => undefined;
   for (const spec of TOP) y = register(y, spec, ctx, result);
   y = y.command('container', 'Manage containers', (sub: Argv) => {
     result.verb = 'container';

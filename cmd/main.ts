@@ -1,96 +1,11 @@
 #!/usr/bin/env node
 /**
- * Entry point: build the context, run the CLI, print the one `Error: …` line, set the exit code.
- * The engine is imported lazily so `--help` and usage errors stay fast.
+ * The CLI under plain node: `node dist/cmd/main.js …`. The `tsengine` launcher (scripts/bundle.mjs writes
+ * it) starts from the start-up snapshot instead when one was built for this node binary.
  */
-import { runCli, type GlobalArgs } from './cli.ts';
-import { UsageError } from './command.ts';
-import type { CliContext } from './context.ts';
-import { exitCodeFor, EXIT_ENGINE } from './exit-codes.ts';
-import type { Engine } from '../engine/index.ts';
-
-const controller = new AbortController();
-let interrupts = 0;
-/** While attached to a container, signals go to it (docker's --sig-proxy) instead of stopping us. */
-let proxy: ((sig: NodeJS.Signals) => void) | undefined;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (proxy) {
-      proxy(sig);
-      return;
-    }
-    // First signal: abort cleanly (stores stay consistent). Second: give up at once.
-    if (++interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    controller.abort(new Error(`interrupted (${sig})`));
-  });
-}
-
-let engine: Engine | undefined;
-let logLevel = 'warn';
-
-function makeCtx(g: GlobalArgs): CliContext {
-  logLevel = g['log-level'];
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    signal: controller.signal,
-    warn: (text) => process.stderr.write(`${text}\n`),
-    commandTail: g.commandTail,
-    proxySignals: (handler) => {
-      proxy = handler;
-      return () => {
-        proxy = undefined;
-      };
-    },
-    stdin: process.stdin,
-    engine: async (extra) => {
-      if (engine) return engine;
-      const { Engine } = await import('../engine/index.ts');
-      engine = await Engine.open({
-        ...(g.root !== undefined ? { root: g.root } : {}),
-        ...(g.runroot !== undefined ? { runRoot: g.runroot } : {}),
-        ...(g.runtime !== undefined ? { defaultRuntime: g.runtime } : {}),
-        ...(g['runtime-flag'] !== undefined ? { runtimeFlags: g['runtime-flag'] } : {}),
-        ...(extra ?? {}),
-      });
-      return engine;
-    },
-  };
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof Error) {
-    const parts = [e.message];
-    if (logLevel === 'debug') {
-      for (let c = e.cause; c instanceof Error; c = c.cause) parts.push(`caused by: ${c.message}`);
-    }
-    return parts.join('\n');
-  }
-  return String(e);
-}
-
-async function main(): Promise<number> {
-  try {
-    return await runCli(process.argv.slice(2), makeCtx, (s) => process.stdout.write(s));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`Error: ${e.message}\nSee 'tsengine ${e.verb ? `${e.verb} ` : ''}--help'\n`);
-      return EXIT_ENGINE;
-    }
-    const { isEngineError } = await import('../engine/index.ts');
-    if (!isEngineError(e) && !(e instanceof Error && e.name === 'AbortError')) {
-      process.stderr.write(`Error: ${describeError(e)}\n(this is a bug in tsengine)\n${e instanceof Error ? e.stack : ''}\n`);
-      return EXIT_ENGINE;
-    }
-    process.stderr.write(`Error: ${describeError(e)}\n`);
-    return exitCodeFor(e);
-  } finally {
-    await engine?.close();
-  }
-}
+import { cliMain } from './cli-main.ts';
 
 // Exit at once: after a registry call, undici's HTTP parser (WebAssembly, compiled in the background)
 // holds a natural exit back by ~100 ms. Safe here: on Linux, writes to files, pipes and TTYs through
 // process.stdout/stderr are synchronous, so nothing written is lost.
-process.exit(await main());
+process.exit(await cliMain(process.argv.slice(2)));

@@ -3,7 +3,8 @@
  * engines (in one process or many) may share a store: SQLite transactions and owner-tagged pending
  * layers keep them apart.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { isErrno } from '../storage/errors.ts';
 import { Store } from '../storage/index.ts';
 import { builtFile } from '../storage/package-root.ts';
 import { Containers } from './container/containers.ts';
@@ -55,7 +56,7 @@ export class Engine {
         }
         return r;
       },
-      exitCommand: (id) => [process.execPath, cleanupEntry(), '--root', options.root, '--runroot', options.runRoot, id],
+      exitCommand: (id) => [...cleanupCommand(), '--root', options.root, '--runroot', options.runRoot, id],
       xattrNamespace: options.rootless ? 'user' : 'trusted',
     });
   }
@@ -122,7 +123,27 @@ export class Engine {
 /**
  * The program a container's monitor runs after the container exits (cmd/cleanup-main.ts: unmount, drop
  * runtime state, --rm). It is part of this package; from sources (tests) it is the built copy under dist/.
+ * It runs from the CLI's start-up snapshot (scripts/bundle.mjs) when that was built by this very node: a
+ * cleanup then costs ~50 ms of CPU instead of ~100, on every container exit.
  */
-function cleanupEntry(): string {
-  return builtFile('cmd/cleanup-main.js');
+function cleanupCommand(): string[] {
+  const entry = builtFile('cmd/cleanup-main.js');
+  const blob = builtFile('cmd/tsengine.blob');
+  return snapshotFits(blob) ? [process.execPath, '--snapshot-blob', blob, entry] : [process.execPath, entry];
+}
+
+let fits: boolean | undefined;
+
+/** The snapshot's sidecar names the node that built it; any other node would refuse the blob. */
+function snapshotFits(blob: string): boolean {
+  if (fits !== undefined) return fits;
+  try {
+    const built = JSON.parse(readFileSync(`${blob}.json`, 'utf8')) as { execPath?: unknown; version?: unknown };
+    fits = built.execPath === process.execPath && built.version === process.version && statSync(blob).mtimeMs >= statSync(process.execPath).mtimeMs;
+  } catch (e) {
+    // No snapshot was built (or it was removed): the plain entry works anywhere.
+    if (!isErrno(e, 'ENOENT')) throw e;
+    fits = false;
+  }
+  return fits;
 }

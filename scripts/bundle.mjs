@@ -6,6 +6,8 @@
 // registry modules, whose static imports keep the CommonJS interop right. Minifying measured no gain.
 // The library (dist/engine) and the monitor (dist/monitor) stay as tsc wrote them. better-sqlite3 stays
 // external (a native addon).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
@@ -23,3 +25,79 @@ await build({
   // CommonJS dependencies bundled into ESM still call require() for Node builtins.
   banner: { js: "import { createRequire as __tsengineRequire } from 'node:module'; const require = __tsengineRequire(import.meta.url);" },
 });
+
+// ---- the start-up snapshot and the `tsengine` launcher ----
+// A CommonJS bundle of cmd/snapshot-entry.ts, evaluated once by `node --build-snapshot`; every `tsengine`
+// call then deserializes that heap (cmd/snapshot-entry.ts says what it saves). CommonJS because node 20
+// builds snapshots from one classic script. Two patches make the module graph snapshot-safe: string-width
+// creates an Intl.Segmenter at import (ICU objects cannot be serialized; made lazy), and yargs' platform
+// shim reads process.stdout.columns at import (that would open stdout during the build; we set the
+// width ourselves in cmd/cli.ts). `import.meta.url` becomes a global that the snapshot's main function sets
+// from argv[1], so package-relative paths point at this package wherever it is installed.
+const snapshotSafe = {
+  name: 'snapshot-safe',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (a) => ({
+      contents: patch(a.path, 'const segmenter = new Intl.Segmenter();', 'let segmenterInstance; const segmenter = { segment: (s) => (segmenterInstance ??= new Intl.Segmenter()).segment(s) };'),
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (a) => ({
+      contents: patch(a.path, "typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null", 'null'),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Replaces `from` in a dependency's source, failing the build if a new version no longer has it. */
+function patch(path, from, to) {
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(from)) throw new Error(`snapshot patch: ${path} no longer contains ${JSON.stringify(from)}; re-check scripts/bundle.mjs`);
+  return text.replace(from, to);
+}
+
+await build({
+  entryPoints: ['cmd/snapshot-entry.ts'],
+  outfile: 'dist/cmd/snapshot-entry.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  plugins: [snapshotSafe],
+  define: { 'import.meta.url': 'globalThis.__tsengineModuleUrl' },
+  // At build time the bundle's own location stands in; the main function replaces it.
+  banner: { js: "globalThis.__tsengineModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+const blob = 'dist/cmd/tsengine.blob';
+const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', 'dist/cmd/snapshot-entry.cjs'], {
+  stdio: ['ignore', 'inherit', 'pipe'],
+  encoding: 'utf8',
+});
+// node 20 warns about every builtin it has not verified for snapshots; those warnings are expected.
+const stderr = made.stderr.split('\n').filter((l) => l && !/not yet fully verified|may still work|To request support|trace-warnings/.test(l));
+if (made.status !== 0) throw new Error(`building the start-up snapshot failed (${made.status ?? made.signal}):\n${stderr.join('\n')}`);
+// Which node built it: the engine runs a container's cleanup from the snapshot only under that node.
+writeFileSync(`${blob}.json`, `${JSON.stringify({ execPath: process.execPath, version: process.version })}\n`);
+
+// The launcher: the snapshot is only valid for the node binary that built it, so it is used only when
+// `node` on PATH is that binary and is not newer than the blob (an upgraded node falls back to plain
+// start-up instead of failing). Shell builtins only, but for one readlink: each fork costs a millisecond.
+writeFileSync(
+  'dist/cmd/tsengine',
+  `#!/bin/sh
+# tsengine launcher, written by scripts/bundle.mjs: runs the CLI from its start-up snapshot when it fits.
+self=$(readlink -f "$0") || exit 125
+dir=\${self%/*}
+node=$(command -v node) || { echo "Error: node not found in PATH" >&2; exit 125; }
+if [ "$node" = ${shellQuote(process.execPath)} ] && [ "$dir/tsengine.blob" -nt "$node" ]; then
+  exec "$node" --snapshot-blob "$dir/tsengine.blob" "$dir/main.js" "$@"
+fi
+exec "$node" "$dir/main.js" "$@"
+`,
+  { mode: 0o755 },
+);
+
+function shellQuote(s) {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}

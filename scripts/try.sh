@@ -9,7 +9,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 bash .ci/run --setup-only
 npm ci --no-audit --no-fund </dev/null
 npm run build </dev/null
-ln -sf "$PWD/dist/cmd/main.js" /usr/local/bin/tsengine
+ln -sf "$PWD/dist/cmd/tsengine" /usr/local/bin/tsengine
 
 image=docker.io/library/busybox:1.38.0-musl
 # Any HTTP answer (Docker Hub says 401 to an anonymous /v2/) means it is reachable.

@@ -3,7 +3,8 @@
  * the first `await`, so callers gather async facts first and then write in one `db.transaction(() => …)()`.
  * WAL + busy timeout let several tsengine processes (CLIs, embedders) share one store.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { StorageError } from './errors.ts';
 
 export type Db = Database.Database;
@@ -88,10 +89,18 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * better-sqlite3 is loaded on first open, not at import: verbs that never open the store (`--help`, usage
+ * errors) skip loading the native module, and the CLI's start-up snapshot (scripts/bundle.mjs) can hold
+ * storage/ without a native binding, which a V8 snapshot cannot contain.
+ */
+let sqlite: typeof Database | undefined;
+
 export function openDb(path: string, o: { readonly?: boolean } = {}): Db {
+  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
   let db: Db;
   try {
-    db = new Database(path, { timeout: 15_000, readonly: o.readonly ?? false });
+    db = new sqlite(path, { timeout: 15_000, readonly: o.readonly ?? false });
   } catch (e) {
     throw new StorageError('STORE_CORRUPT', `opening the store database ${path}: ${(e as Error).message}`, { cause: e });
   }

@@ -1,10 +1,11 @@
-// Runs the built `tsengine` (dist/cmd/main.js) as a black box. `expectCode` is checked on every call, so
+// Runs the built `tsengine` launcher (dist/cmd/tsengine: the CLI from its start-up snapshot, as users run it)
+// as a black box. `expectCode` is checked on every call, so
 // no e2e test can forget the exit code.
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-export const CLI = fileURLToPath(new URL('../../dist/cmd/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cmd/tsengine', import.meta.url));
 
 export interface CliResult {
   readonly code: number;
@@ -31,7 +32,7 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
 }
 
 export async function runCli(args: readonly string[], o: RunCliOptions): Promise<CliResult> {
-  const r = await execa('node', [CLI, ...args], {
+  const r = await execa(CLI, args, {
     reject: false,
     stripFinalNewline: false,
     env: isolatedEnv(o.env),
@@ -45,5 +46,5 @@ export async function runCli(args: readonly string[], o: RunCliOptions): Promise
 
 /** Starts the CLI without waiting, for tests that kill it. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
-  return execa('node', [CLI, ...args], { reject: false, stripFinalNewline: false, env: isolatedEnv(env), extendEnv: false, stdin: 'ignore' });
+  return execa(CLI, args, { reject: false, stripFinalNewline: false, env: isolatedEnv(env), extendEnv: false, stdin: 'ignore' });
 }
