@@ -5,6 +5,36 @@
       "sources": ["native/tsengine_native.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["_GNU_SOURCE"]
+    },
+    {
+      # The container monitor (monitor/tsengine-monitor.c): a plain executable, libc only. node-gyp's
+      # addon defaults are for shared objects loaded into node; an executable needs none of -fPIC (the
+      # compiler's default PIE is right), -pthread, -rdynamic, nor -O3 (-O2: size matters more here).
+      "target_name": "tsengine-monitor",
+      "type": "executable",
+      "sources": [
+        "monitor/tsengine-monitor.c",
+        "monitor/attach.c",
+        "monitor/clock.c",
+        "monitor/cri-log.c",
+        "monitor/events.c",
+        "monitor/exit-record.c",
+        "monitor/io.c",
+        "monitor/json-in.c",
+        "monitor/json-out.c",
+        "monitor/names.c",
+        "monitor/runtime-log.c",
+        "monitor/spawn.c",
+        "monitor/spec.c",
+        "monitor/supervise.c"
+      ],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes", "-Wformat=2"],
+      "cflags!": ["-fPIC", "-pthread", "-Wno-unused-parameter"],
+      "ldflags!": ["-rdynamic", "-pthread"],
+      "configurations": {
+        "Release": { "cflags!": ["-O3"], "cflags": ["-O2"] }
+      }
     }
   ]
 }

@@ -32,7 +32,7 @@ function tools(dir: string): Tool[] {
   const ts: Tool = {
     name: 'tsengine',
     argv: (...args) => [cli, ['--root', join(dir, 'ts-root'), '--runroot', join(dir, 'ts-run'), ...args]],
-    // The monitor retitles itself `tsengine-monitor <id>` (monitor/main.ts).
+    // The engine spawns monitors as `tsengine-monitor <id12>` (argv0: monitor/protocol.ts monitorTitle()).
     monitorPids: async () => pidsOf((cmd) => cmd.startsWith('tsengine-monitor ')),
   };
   const podman: Tool = {

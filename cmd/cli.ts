@@ -16,9 +16,12 @@ import { splitAtImage, verbIndex } from './parse/split-argv.ts';
 import { pull } from './commands/pull.ts';
 import { rmi } from './commands/rmi.ts';
 import { tag } from './commands/tag.ts';
+import { runtimeCheck } from './commands/runtime-check.ts';
+import { runtimeAdd, runtimeDefault, runtimeLs, runtimeRm } from './commands/runtime.ts';
+import { info } from './commands/info.ts';
 import type { Args, CliContext } from './context.ts';
 
-const TOP: readonly CommandSpec[] = [run, create, start, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect];
+const TOP: readonly CommandSpec[] = [run, create, start, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect, info];
 /** `tsengine container <sub>` forms. */
 const CONTAINER_SUB: readonly CommandSpec[] = [run, create, start, { ...ps, aliases: ['ls', 'list'] }, logs, wait, stop, kill, rm, containerInspect];
 /** Global flags that take a value (for finding the verb before yargs parses). */
@@ -40,6 +43,14 @@ const IMAGE_SUB: readonly CommandSpec[] = [
   { ...tag, command: tag.command },
   { ...imageInspect, command: 'inspect <names..>' },
 ];
+
+/**
+ * `tsengine runtime <sub>` forms: one CommandSpec per subcommand; a new one joins by being listed here.
+ * `ls|add|rm|default` are cmd/commands/runtime.ts, `check` is cmd/commands/runtime-check.ts.
+ */
+const RUNTIME_SUB: readonly CommandSpec[] = [runtimeLs, runtimeAdd, runtimeRm, runtimeDefault, runtimeCheck];
+/** `tsengine system <sub>` forms (podman's). */
+const SYSTEM_SUB: readonly CommandSpec[] = [info];
 
 export interface GlobalArgs {
   root?: string;
@@ -169,6 +180,18 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     result.verb = 'image';
     let s = sub.demandCommand(1, 'missing image command');
     for (const spec of IMAGE_SUB) s = register(s, spec, ctx, result, 'image ');
+    return s;
+  });
+  y = y.command('runtime', 'Manage and check OCI runtimes', (sub: Argv) => {
+    result.verb = 'runtime';
+    let s = sub.demandCommand(1, 'missing runtime command');
+    for (const spec of RUNTIME_SUB) s = register(s, spec, ctx, result, 'runtime ');
+    return s;
+  });
+  y = y.command('system', 'Manage the system: info', (sub: Argv) => {
+    result.verb = 'system';
+    let s = sub.demandCommand(1, 'missing system command');
+    for (const spec of SYSTEM_SUB) s = register(s, spec, ctx, result, 'system ');
     return s;
   });
   await y.parseAsync(head, {}, (_err: unknown, _argv: unknown, output: string) => {

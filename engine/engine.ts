@@ -9,8 +9,9 @@ import { Store } from '../storage/index.ts';
 import { builtFile } from '../storage/package-root.ts';
 import { Containers } from './container/containers.ts';
 import { Images } from './image/images.ts';
-import { resolveRuntime } from './runtime/profiles.ts';
-import { OciCliRuntime } from './runtime/oci-cli.ts';
+import { Runtimes } from './runtime/runtimes.ts';
+import { systemInfo, type SystemInfo } from './info.ts';
+import { Conformance } from './runtime/conformance/conformance.ts';
 import { loadRegistriesConf, type RegistriesConf } from './image/short-names.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.ts';
 import type { RegistryClient } from './registry/client.ts';
@@ -19,6 +20,10 @@ export class Engine {
   readonly options: ResolvedEngineOptions;
   readonly images: Images;
   readonly containers: Containers;
+  /** The OCI runtimes: registered (config files, options) and built in, the default, `runtime add/rm/default`. */
+  readonly runtimes: Runtimes;
+  /** The runtime conformance suite (`tsengine runtime check`). */
+  readonly conformance: Conformance;
   readonly #store: Store;
   #registry: Promise<RegistryClient> | undefined;
   /** Connection pools this engine made (none when the embedder injected a dispatcher); closed by close(). */
@@ -34,30 +39,38 @@ export class Engine {
       registry: () => (this.#registry ??= this.#makeRegistryClient()),
       registriesConf: () => this.#conf(),
     });
-    const runtimes = new Map<string, OciCliRuntime>();
+    // Config files are read when a runtime is first resolved, not here: `ps`, `images` never read them.
+    this.runtimes = new Runtimes({
+      runRoot: options.runRoot,
+      flags: options.runtimeFlags,
+      path: options.env['PATH'],
+      config: {
+        env: options.env,
+        euid: options.euid,
+        ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+        ...(options.daemonJson !== undefined ? { daemonJson: options.daemonJson } : {}),
+        ...(options.defaultRuntime !== undefined ? { defaultRuntime: options.defaultRuntime } : {}),
+        runtimes: options.runtimes,
+      },
+    });
     this.containers = new Containers({
       store,
       root: options.root,
       runRoot: options.runRoot,
       registriesConf: () => this.#conf(),
-      defaultRuntime: options.defaultRuntime,
-      runtime: (name) => {
-        let r = runtimes.get(name);
-        if (!r) {
-          r = new OciCliRuntime(
-            resolveRuntime(name, {
-              runRoot: options.runRoot,
-              flags: options.runtimeFlags,
-              extra: options.runtimes,
-              env: { ...(options.env['PATH'] !== undefined ? { PATH: options.env['PATH'] } : {}) },
-            }),
-          );
-          runtimes.set(name, r);
-        }
-        return r;
-      },
+      defaultRuntime: () => this.runtimes.default().name,
+      runtime: (name) => this.runtimes.get(name),
       exitCommand: (id) => [...cleanupCommand(), '--root', options.root, '--runroot', options.runRoot, id],
       xattrNamespace: options.rootless ? 'user' : 'trusted',
+    });
+    this.conformance = new Conformance({
+      store,
+      runRoot: options.runRoot,
+      rootless: options.rootless,
+      xattrNamespace: options.rootless ? 'user' : 'trusted',
+      registriesConf: () => this.#conf(),
+      // The resolution containers get: config files, EngineOptions.runtimes, PATH.
+      resolve: (name) => this.runtimes.profile(name),
     });
   }
 
@@ -74,6 +87,12 @@ export class Engine {
       throw e;
     }
     return engine;
+  }
+
+  /** podman's `info`: host, default and known runtimes, store, registries, versions. */
+  async info(o: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
+    const { root, runRoot, rootless } = this.options;
+    return systemInfo({ root, runRoot, rootless, runtimes: this.runtimes, containers: this.containers, images: this.images, registriesConf: () => this.#conf() }, o);
   }
 
   #conf(): RegistriesConf {
@@ -109,6 +128,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.containers.close();
     this.#store.close();
     const agents = this.#agents.splice(0);
     await Promise.all(agents.map((a) => a.close()));

@@ -13,3 +13,9 @@ export type { Containers, ContainerSummary, ExitStatus } from './container/conta
 export type { CreateOptions, NetworkMode } from './container/options.ts';
 export type { ContainerInspect } from './container/inspect.ts';
 export type { LogRecord } from './container/logs.ts';
+export type { Conformance } from './runtime/conformance/conformance.ts';
+export type { CaseResult, CaseStatus, CheckOptions, CheckPlan, CheckReport } from './runtime/conformance/check.ts';
+export type { Runtimes, RuntimeInfo, RuntimeEditResult } from './runtime/runtimes.ts';
+export type { RuntimeProfile, RuntimeKind } from './runtime/profiles.ts';
+export type { DefaultRuntimeSetting } from './runtime/registration.ts';
+export type { SystemInfo, OciRuntimeInfo } from './info.ts';

@@ -29,12 +29,22 @@ export interface EngineOptions {
   /** Run-state directory. Default /run/tsengine as root, $XDG_RUNTIME_DIR/tsengine rootless; env TSENGINE_RUNROOT. */
   readonly runRoot?: string;
   readonly registry?: RegistryOptions;
-  /** Runtime for containers created without one: a name (crun, runc, runsc, a registered name) or a path. Default crun. */
+  /**
+   * Runtime for containers created without one: a name (crun, runc, runsc, a registered name) or a path.
+   * Overrides env TSENGINE_RUNTIME, then the config files (engine/runtime/runtime-config.ts); else crun.
+   */
   readonly defaultRuntime?: string;
   /** Extra global runtime flags, podman's --runtime-flag form (`debug`, `k=v`). */
   readonly runtimeFlags?: readonly string[];
-  /** runc-compatible runtimes registered by name (youki, kata-runtime, a build of your own). */
-  readonly runtimes?: Readonly<Record<string, { readonly path: string; readonly args?: readonly string[] }>>;
+  /**
+   * runc-compatible runtimes registered by name (youki, kata-runtime, a build of your own), above every
+   * config file. `path`: absolute, or a bare name on PATH; a list: the first usable wins.
+   */
+  readonly runtimes?: Readonly<Record<string, { readonly path: string | readonly string[]; readonly args?: readonly string[] }>>;
+  /** A tsengine.toml to read (and for `runtimes.add/remove/setDefault`, write) instead of the search; env TSENGINE_CONFIG. */
+  readonly configFile?: string;
+  /** A daemon.json-shaped file to read instead of the search (/etc/docker/daemon.json, …); env TSENGINE_DAEMON_JSON. */
+  readonly daemonJson?: string;
   /** The environment to read XDG_*, HOME and the config-file variables from. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -46,12 +56,15 @@ export interface ResolvedEngineOptions {
   readonly euid: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly registry: RegistryOptions;
-  readonly defaultRuntime: string;
+  /** EngineOptions.defaultRuntime as given; the default in force comes from engine.runtimes.default(). */
+  readonly defaultRuntime: string | undefined;
   readonly runtimeFlags: readonly string[];
-  readonly runtimes: ReadonlyMap<string, { readonly path: string; readonly args?: readonly string[] }>;
+  readonly runtimes: ReadonlyMap<string, { readonly path: string | readonly string[]; readonly args?: readonly string[] }>;
+  readonly configFile: string | undefined;
+  readonly daemonJson: string | undefined;
 }
 
-const KNOWN = new Set(['root', 'runRoot', 'registry', 'env', 'defaultRuntime', 'runtimeFlags', 'runtimes']);
+const KNOWN = new Set(['root', 'runRoot', 'registry', 'env', 'defaultRuntime', 'runtimeFlags', 'runtimes', 'configFile', 'daemonJson']);
 
 function checkPath(name: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
@@ -79,15 +92,20 @@ export function resolveEngineOptions(o: EngineOptions = {}): ResolvedEngineOptio
   if (registry.tlsVerify !== undefined && typeof registry.tlsVerify !== 'boolean') {
     throw new EngineError('INVALID_ARGUMENT', `Expected \`registry.tlsVerify\` to be a boolean, got ${JSON.stringify(registry.tlsVerify)}`);
   }
-  const defaultRuntime = o.defaultRuntime ?? env['TSENGINE_RUNTIME'] ?? 'crun';
-  if (typeof defaultRuntime !== 'string' || defaultRuntime === '') {
+  const defaultRuntime = o.defaultRuntime;
+  if (defaultRuntime !== undefined && (typeof defaultRuntime !== 'string' || defaultRuntime === '')) {
     throw new EngineError('INVALID_ARGUMENT', `Expected \`defaultRuntime\` to be a runtime name or path, got ${JSON.stringify(defaultRuntime)}`);
   }
   const runtimes = new Map(Object.entries(o.runtimes ?? {}));
   for (const [name, r] of runtimes) {
-    if (typeof r?.path !== 'string' || !isAbsolute(r.path)) {
-      throw new EngineError('INVALID_ARGUMENT', `runtime "${name}": Expected \`path\` to be an absolute path, got ${JSON.stringify(r?.path)}`);
+    const paths: readonly unknown[] = typeof r?.path === 'string' ? [r.path] : Array.isArray(r?.path) ? r.path : [undefined];
+    if (paths.length === 0 || !paths.every((p) => typeof p === 'string' && p !== '' && (isAbsolute(p) || !p.includes('/')))) {
+      throw new EngineError('INVALID_ARGUMENT', `runtime "${name}": Expected \`path\` to be an absolute path or a name on PATH (or a list of them), got ${JSON.stringify(r?.path)}`);
     }
+  }
+  for (const k of ['configFile', 'daemonJson'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'string' || v === '')) throw new EngineError('INVALID_ARGUMENT', `Expected \`${k}\` to be a path, got ${JSON.stringify(v)}`);
   }
   return Object.freeze({
     root,
@@ -99,5 +117,7 @@ export function resolveEngineOptions(o: EngineOptions = {}): ResolvedEngineOptio
     defaultRuntime,
     runtimeFlags: [...(o.runtimeFlags ?? [])],
     runtimes,
+    configFile: o.configFile === undefined ? undefined : resolve(o.configFile),
+    daemonJson: o.daemonJson === undefined ? undefined : resolve(o.daemonJson),
   });
 }

@@ -1,17 +1,29 @@
 /**
- * The contract between the engine and a container's monitor (monitor/main.ts), and the only file engine/
- * imports from monitor/: types, encode/decode with validation, no side effects and no imports.
+ * The contract between the engine and a container's monitor (monitor/tsengine-monitor.c, built by node-gyp
+ * into build/Release/tsengine-monitor), and the only file engine/ imports from monitor/: types, the
+ * monitor's command line, event/exit-record decoding with validation; no side effects and no imports.
  *
  * Lifecycle (conmon's parent pipe, versioned like its `--api-version`):
- *   engine  spawn(process.execPath, ['<package>/dist/monitor/main.js'], { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] })
- *           writes encodeLaunchSpec(spec) to the monitor's stdin and closes it
+ *   engine  spawn(binary, launchArgv(spec), { argv0: monitorTitle(id), env: spec.env, detached: true,
+ *                 stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
+ *           (the monitor's environment is the runtime's and the exit command's)
  *   monitor runs spec.argv (the runtime, in the foreground) and writes MonitorEvent lines on fd 3:
  *           `started` (pid file appeared) or `start-failed` (runtime exited first), then `exited`
- *           after the exit file is durable; then it closes fd 3, runs spec.exitCommand and exits 0.
- *           A launch spec that does not validate gets one `start-failed` (exit code 125, no exit file, no
+ *           after the exit file is written; then the cleanup hand-off below, the exit command, exit 0.
+ *           A command line that does not parse gets one `start-failed` (exit code 125, no exit file, no
  *           exit command) and the monitor exits 2.
+ *   cleanup hand-off, after `exited`:
+ *           the monitor shuts down its write side of fd 3 (a reader waiting for EOF of events is done),
+ *           then reads fd 3 until EOF, blocking: the engine holding it is alive. If the engine wrote the
+ *           byte `D` ("done: I cleaned up myself") before closing, the monitor skips the exit command; on
+ *           EOF without `D` (the engine let go, or was SIGKILLed) it runs it. When `exited` could not be
+ *           sent (nobody listens any more) or there is no fd 3, it runs the exit command at once.
  * The engine may stop listening (or die) at any point; the exit file is the durable answer. The monitor
  * runs with `/` as its working directory, so paths in argv must be absolute too.
+ *
+ * Command line (launchArgv; every option takes the next argument whole, so values may start with `--`):
+ *   --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
+ *   [--stdin [--attach-socket PATH]] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -21,7 +33,7 @@ export interface LaunchSpec {
   containerId: string;
   /** The runtime command line, run in the foreground: e.g. ['/usr/bin/crun', '--root', R, '--log', L, '--log-format', 'json', 'run', '--bundle', B, '--pid-file', P, ID]. */
   argv: readonly string[];
-  /** Environment of the runtime process (default: the monitor's own). */
+  /** Environment of the monitor, hence of the runtime and the exit command (default: the engine's own). */
   env?: Record<string, string>;
   /** The container's log file, CRI (k8s-file) format, appended: `<RFC3339Nano> stdout|stderr F|P <text>\n`. Absolute. */
   logPath: string;
@@ -33,7 +45,7 @@ export interface LaunchSpec {
   runtimeLogPath?: string;
   /** Keep the container's stdin open as a pipe, fed by whoever connects to attachSocket (docker -i). Otherwise stdin is /dev/null. */
   stdin: boolean;
-  /** Unix socket the monitor listens on while the container runs: a client that connects gets its bytes written to the container's stdin (when `stdin`); closing the client's write side closes the container's stdin. Absolute, at most 107 bytes (sun_path). */
+  /** Unix socket the monitor listens on while the container runs (only with `stdin`: launchArgv drops it otherwise): a client that connects gets its bytes written to the container's stdin; closing the client's write side closes the container's stdin. Absolute, at most 107 bytes (sun_path). */
   attachSocket?: string;
   /** Run after the exit file is written (the engine's cleanup: unmount, runtime state, --rm). Its output goes to exitCommandLog if given. */
   exitCommand?: readonly string[];
@@ -67,7 +79,7 @@ export type MonitorEvent =
   | { v: 1; type: 'started'; pid: number; monitorPid: number }
   /** The runtime exited before the pid file appeared; message = runtime error (runtime log error, else last stderr lines). */
   | { v: 1; type: 'start-failed'; exitCode: number; message: string }
-  /** The exit file is written; sent if the parent is still listening (also after `start-failed`). */
+  /** The exit file is written (if it could be: a failure is noted in the exit-command log); sent if the parent is still listening (also after `start-failed`). Then the cleanup hand-off (header). */
   | { v: 1; type: 'exited'; record: ExitRecord };
 
 export class ProtocolError extends Error {
@@ -81,15 +93,26 @@ export class ProtocolError extends Error {
 /** sun_path is 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
 
-export function encodeLaunchSpec(s: LaunchSpec): string {
-  return JSON.stringify(validateLaunchSpec(s));
+/** What the monitor calls itself in ps and /proc/PID/cmdline (argv[0]); bench/ and ps users find monitors by it. */
+export function monitorTitle(containerId: string): string {
+  return `tsengine-monitor ${containerId.slice(0, 12)}`;
 }
 
-export function decodeLaunchSpec(text: string): LaunchSpec {
-  return validateLaunchSpec(parseJson(text, 'launch spec'));
+/** The monitor's arguments (after argv[0]) for a validated spec: the syntax in the header. */
+export function launchArgv(s: LaunchSpec): string[] {
+  const spec = validateLaunchSpec(s);
+  const args = ['--cid', spec.containerId, '--log', spec.logPath, '--exit-file', spec.exitFile, '--pid-file', spec.pidFile];
+  if (spec.runtimeLogPath !== undefined) args.push('--runtime-log', spec.runtimeLogPath);
+  if (spec.stdin) {
+    args.push('--stdin');
+    if (spec.attachSocket !== undefined) args.push('--attach-socket', spec.attachSocket);
+  }
+  if (spec.exitCommandLog !== undefined) args.push('--exit-command-log', spec.exitCommandLog);
+  for (const a of spec.exitCommand ?? []) args.push('--exit-command-arg', a);
+  return [...args, '--', ...spec.argv];
 }
 
-/** One JSON line, newline-terminated. */
+/** One JSON line, newline-terminated: the bytes the monitor writes (a test compares them). */
 export function encodeEvent(e: MonitorEvent): string {
   return `${JSON.stringify(validateEvent(e))}\n`;
 }
@@ -144,6 +167,13 @@ function str(o: Fields, key: string, what: string): string {
   return v;
 }
 
+/** A string that becomes a command-line argument: argv cannot carry NUL. */
+function argStr(o: Fields, key: string, what: string): string {
+  const v = str(o, key, what);
+  if (v.includes('\0')) throw new ProtocolError(`${what}: expected \`${key}\` to have no NUL, got ${describe(v)}`);
+  return v;
+}
+
 function optStr(o: Fields, key: string, what: string): string | undefined {
   return o[key] === undefined ? undefined : str(o, key, what);
 }
@@ -182,7 +212,7 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
   if (typeof o['stdin'] !== 'boolean') throw new ProtocolError(`${what}: expected \`stdin\` to be a boolean, got ${describe(o['stdin'])}`);
   const spec: LaunchSpec = {
     v: version(o, what),
-    containerId: str(o, 'containerId', what),
+    containerId: argStr(o, 'containerId', what),
     argv,
     logPath: absPath(o, 'logPath', what),
     exitFile: absPath(o, 'exitFile', what),
@@ -207,7 +237,10 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
     }
     spec.attachSocket = attachSocket;
   }
-  if (o['exitCommand'] !== undefined) spec.exitCommand = strings(o, 'exitCommand', what);
+  if (o['exitCommand'] !== undefined) {
+    spec.exitCommand = strings(o, 'exitCommand', what);
+    if (spec.exitCommand[0] === '') throw new ProtocolError(`${what}: \`exitCommand[0]\` is empty`);
+  }
   const exitCommandLog = optAbsPath(o, 'exitCommandLog', what);
   if (exitCommandLog !== undefined) spec.exitCommandLog = exitCommandLog;
   return spec;
@@ -215,9 +248,11 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
 
 function validateExitRecord(value: unknown, what: string): ExitRecord {
   const o = record(value, what);
-  const r: ExitRecord = { v: version(o, what), exitCode: int(o, 'exitCode', what, 0), finishedAt: isoTime(o, 'finishedAt', what) };
+  // Built in the monitor's key order, so that encodeEvent() of a decoded event gives back its bytes.
+  const v = version(o, what);
+  const exitCode = int(o, 'exitCode', what, 0);
   const signal = optStr(o, 'signal', what);
-  if (signal !== undefined) r.signal = signal;
+  const r: ExitRecord = { v, exitCode, ...(signal !== undefined ? { signal } : {}), finishedAt: isoTime(o, 'finishedAt', what) };
   if (o['startedAt'] !== undefined) r.startedAt = isoTime(o, 'startedAt', what);
   if (o['runtimeError'] !== undefined) {
     if (typeof o['runtimeError'] !== 'string') throw new ProtocolError(`${what}: expected \`runtimeError\` to be a string, got ${describe(o['runtimeError'])}`);

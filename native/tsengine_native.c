@@ -9,15 +9,31 @@
  *   lsetxattr(path: string, name: string, value: Uint8Array): void
  *   lgetxattr(path: string, name: string): Buffer | undefined      (undefined on ENODATA)
  *   llistxattr(path: string): string[]
+ *   unixListen(path: string): number                              (a listening AF_UNIX socket's fd)
+ *   recvFd(listenFd: number, timeoutMs: number): Promise<number>  (accept once, take the SCM_RIGHTS fd)
+ *   setWindowSize(fd: number, rows: number, cols: number): void   (ioctl TIOCSWINSZ)
+ *
+ * The last three serve `--console-socket` (runtime-spec runtime.md, runc's docs/terminals.md): the runtime
+ * connects to our socket and sends the pty master as SCM_RIGHTS ancillary data, which Node cannot receive
+ * (DESIGN.md section 2: node 20 has no recvmsg, and its ipc channel aborts on a pty fd). recvFd is the one
+ * asynchronous function: waiting for the runtime to connect may take a second (runsc), so it waits on a
+ * libuv worker thread instead of blocking the event loop.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <uv.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
@@ -28,14 +44,15 @@
     if ((call) != napi_ok) goto fail;                                                                        \
   } while (0)
 
-static void throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+/* The Error object throw_errno throws; NULL (with an exception pending) when even that failed. */
+static napi_value errno_error(napi_env env, int err, const char *syscall, const char *path) {
   const char *name = uv_err_name(-err);
   const char *desc = uv_strerror(-err);
   size_t len = strlen(name) + strlen(desc) + strlen(syscall) + (path ? strlen(path) : 0) + 16;
   char *msg = malloc(len);
   if (msg == NULL) {
     napi_throw_error(env, name, desc);
-    return;
+    return NULL;
   }
   if (path)
     snprintf(msg, len, "%s: %s, %s '%s'", name, desc, syscall, path);
@@ -47,7 +64,7 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
       napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &js_code) != napi_ok ||
       napi_create_error(env, js_code, js_msg, &error) != napi_ok) {
     free(msg);
-    return;
+    return NULL;
   }
   free(msg);
   if (napi_create_int32(env, -err, &value) == napi_ok) napi_set_named_property(env, error, "errno", value);
@@ -55,7 +72,12 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
     napi_set_named_property(env, error, "syscall", value);
   if (path && napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &value) == napi_ok)
     napi_set_named_property(env, error, "path", value);
-  napi_throw(env, error);
+  return error;
+}
+
+static void throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  napi_value error = errno_error(env, err, syscall, path);
+  if (error != NULL) napi_throw(env, error);
 }
 
 /* Copies a JS string argument into a new NUL-terminated buffer; throws a TypeError when it is not a string
@@ -229,12 +251,196 @@ fail:
   return result;
 }
 
+static int get_int32(napi_env env, napi_value value, const char *arg, int32_t *out) {
+  char what[96];
+  if (napi_get_value_int32(env, value, out) != napi_ok) {
+    snprintf(what, sizeof what, "The \"%s\" argument must be of type number", arg);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_unix_listen(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result = NULL;
+  char *path = NULL;
+  struct sockaddr_un addr;
+  int fd = -1;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  if (strlen(path) >= sizeof addr.sun_path) {
+    throw_errno(env, ENAMETOOLONG, "bind", path); /* the kernel would cut it: refuse instead */
+    goto fail;
+  }
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path, strlen(path));
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket", path);
+    goto fail;
+  }
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    throw_errno(env, errno, "bind", path);
+    goto fail;
+  }
+  if (listen(fd, 1) != 0) {
+    throw_errno(env, errno, "listen", path);
+    goto fail;
+  }
+  if (napi_create_int32(env, fd, &result) != napi_ok) goto fail;
+  fd = -1; /* the caller owns it now */
+fail:
+  if (fd >= 0) close(fd);
+  free(path);
+  return result;
+}
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int listen_fd;
+  int timeout_ms;
+  int result_fd;
+  int err; /* errno of the failed step, 0 on success */
+  const char *syscall;
+} recv_fd_job;
+
+/* On a worker thread: no napi_* calls here. */
+static void recv_fd_execute(napi_env env, void *data) {
+  recv_fd_job *job = data;
+  struct pollfd p = {.fd = job->listen_fd, .events = POLLIN};
+  int r;
+  do r = poll(&p, 1, job->timeout_ms);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0) {
+    job->err = r == 0 ? ETIMEDOUT : errno;
+    job->syscall = r == 0 ? "accept" : "poll";
+    return;
+  }
+  int conn = accept4(job->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0) {
+    job->err = errno;
+    job->syscall = "accept";
+    return;
+  }
+  /* A peer that connects and never sends must not hold this thread forever. */
+  struct timeval tv = {.tv_sec = job->timeout_ms / 1000, .tv_usec = (job->timeout_ms % 1000) * 1000};
+  setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  /* The payload is free text (runc sends the pty's name, crun " ", runsc "pty-master"); only the fd counts. */
+  char payload[256];
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int) * 4)];
+  } control;
+  struct iovec iov = {.iov_base = payload, .iov_len = sizeof payload};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  ssize_t n;
+  do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  int saved = errno;
+  close(conn);
+  if (n < 0) {
+    job->err = saved == EAGAIN || saved == EWOULDBLOCK ? ETIMEDOUT : saved;
+    job->syscall = "recvmsg";
+    return;
+  }
+  int fd = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+      if (fd < 0) fd = got;
+      else close(got); /* one console per connection; extra fds would leak */
+    }
+  }
+  if (fd < 0) {
+    job->err = EPROTO; /* connected and sent no fd (or hung up) */
+    job->syscall = "recvmsg";
+    return;
+  }
+  job->result_fd = fd;
+}
+
+static void recv_fd_complete(napi_env env, napi_status status, void *data) {
+  recv_fd_job *job = data;
+  napi_value value = NULL;
+  if (status == napi_ok && job->err == 0 && napi_create_int32(env, job->result_fd, &value) == napi_ok) {
+    napi_resolve_deferred(env, job->deferred, value);
+  } else {
+    if (job->err == 0) job->err = ECANCELED;
+    value = errno_error(env, job->err, job->syscall ? job->syscall : "recvmsg", NULL);
+    if (value == NULL) napi_get_and_clear_last_exception(env, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value js_recv_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[2], promise = NULL, name;
+  int32_t listen_fd, timeout_ms;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (!get_int32(env, argv[0], "listenFd", &listen_fd) || !get_int32(env, argv[1], "timeoutMs", &timeout_ms)) return NULL;
+  if (listen_fd < 0 || timeout_ms < 0) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "listenFd and timeoutMs must be non-negative");
+    return NULL;
+  }
+  recv_fd_job *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  job->listen_fd = listen_fd;
+  job->timeout_ms = timeout_ms;
+  job->result_fd = -1;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "tsengine:recvFd", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, recv_fd_execute, recv_fd_complete, job, &job->work) != napi_ok) {
+    free(job); /* an exception is pending; the promise (if made) is never settled nor returned */
+    return NULL;
+  }
+  if (napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_delete_async_work(env, job->work);
+    free(job);
+    return NULL;
+  }
+  return promise;
+}
+
+static napi_value js_set_window_size(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd;
+  uint32_t rows, cols;
+  if (!get_args(env, info, 3, argv)) return NULL;
+  if (!get_int32(env, argv[0], "fd", &fd) || !get_uint32(env, argv[1], "rows", &rows) || !get_uint32(env, argv[2], "cols", &cols))
+    return NULL;
+  if (rows > 0xffff || cols > 0xffff) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "rows and cols must fit in 16 bits");
+    return NULL;
+  }
+  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+  if (ioctl(fd, TIOCSWINSZ, &ws) != 0) throw_errno(env, errno, "ioctl", NULL);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unixListen", NULL, js_unix_listen, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvFd", NULL, js_recv_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setWindowSize", NULL, js_set_window_size, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -17,6 +17,9 @@ interface NativeBinding {
   lsetxattr(path: string, name: string, value: Uint8Array): void;
   lgetxattr(path: string, name: string): Buffer | undefined;
   llistxattr(path: string): string[];
+  unixListen(path: string): number;
+  recvFd(listenFd: number, timeoutMs: number): Promise<number>;
+  setWindowSize(fd: number, rows: number, cols: number): void;
 }
 
 const ADDON = join('build', 'Release', 'tsengine_native.node');
@@ -57,4 +60,29 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
 /** llistxattr(2): the names of the attributes on `path` itself that this process may see. */
 export function llistxattr(path: string): string[] {
   return load().llistxattr(path);
+}
+
+/**
+ * A listening AF_UNIX stream socket bound at `path` (backlog 1, close-on-exec), for a runtime's
+ * `--console-socket`. Returns its fd; the caller closes it (fs.closeSync) and unlinks `path`.
+ * ENAMETOOLONG when `path` does not fit in sun_path (107 bytes).
+ */
+export function unixListen(path: string): number {
+  return load().unixListen(path);
+}
+
+/**
+ * Accepts one connection on `listenFd` and resolves with the first fd the peer sent as SCM_RIGHTS
+ * (close-on-exec; the caller owns it), e.g. the pty master a runtime sends to its --console-socket.
+ * Waits on a worker thread, at most `timeoutMs` for the connection and again for the message. Rejects
+ * with ETIMEDOUT, or EPROTO when the peer sent no fd: connecting once without sending anything is how a
+ * caller ends the wait early (the runtime failed and will never connect).
+ */
+export function recvFd(listenFd: number, timeoutMs: number): Promise<number> {
+  return load().recvFd(listenFd, timeoutMs);
+}
+
+/** ioctl(TIOCSWINSZ): sets a terminal's size; on a pty master, the process on the other side sees it (and gets SIGWINCH). */
+export function setWindowSize(fd: number, rows: number, cols: number): void {
+  load().setWindowSize(fd, rows, cols);
 }

@@ -1,5 +1,5 @@
 /**
- * Files of this package found at run time (the native addon, the monitor, the cleanup program), located
+ * Files of this package found at run time (the native addon and the monitor under build/, the cleanup program), located
  * from the package root: the nearest directory above this module holding package.json. That holds for the
  * sources (tests), the tsc output in dist/, and the bundled CLI in dist/cmd/ alike.
  */
@@ -18,7 +18,7 @@ export function packageRoot(): string {
   }
 }
 
-/** A file of the package's build output, e.g. `builtFile('monitor/main.js')` → <root>/dist/monitor/main.js. */
+/** A file of the package's build output, e.g. `builtFile('cmd/cleanup-main.js')` → <root>/dist/cmd/cleanup-main.js. */
 export function builtFile(relative: string): string {
   return join(packageRoot(), 'dist', relative);
 }

@@ -115,8 +115,10 @@ export const rm = defineCommand({
     if (args['all'] && given.length > 0) throw new UsageError('--all and container names cannot be used together', 'rm');
     if (!args['all'] && given.length === 0) throw new UsageError('must specify at least one container', 'rm');
     const items = args['all'] ? (await engine.containers.list({ all: true })).map((c) => c.id) : given;
+    const warned = new Set<string>();
     return removeEach(ctx, items, async (name) => {
-      await engine.containers.remove(name, { force: args['force'] === true });
+      const r = await engine.containers.remove(name, { force: args['force'] === true });
+      for (const w of r.warnings) if (!warned.has(w)) warned.add(w) && ctx.warn(`Warning: ${w}`);
       ctx.stdout.write(`${name}\n`);
     });
   },

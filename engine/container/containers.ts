@@ -3,7 +3,7 @@
  * verb is a short sequence of store transitions, runtime calls and file reads.
  */
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { isErrno } from '../../storage/errors.ts';
 import { rm } from 'node:fs/promises';
@@ -23,6 +23,7 @@ import { type LogRecord, readLog } from './logs.ts';
 import { type CreateOptions, type StoredConfig, validateCreateOptions } from './options.ts';
 import { type ContainerPaths, containerPaths } from './paths.ts';
 import { type ContainerSummary, normalisedName, summary } from './summary.ts';
+import type { MonitorChannel } from './launch.ts';
 import { startContainer, type StartResult } from './start.ts';
 import { unmount } from '../../storage/overlay.ts';
 
@@ -34,7 +35,8 @@ export interface ContainersDeps {
   readonly root: string;
   readonly runRoot: string;
   readonly registriesConf: () => RegistriesConf;
-  readonly defaultRuntime: string;
+  /** The runtime a container gets when created without one (reads the config files on first call). */
+  readonly defaultRuntime: () => string;
   /** Resolves a runtime name or path; throws RUNTIME_NOT_FOUND. */
   readonly runtime: (nameOrPath: string) => OciCliRuntime;
   /** The command the monitor runs after the container exits. */
@@ -45,10 +47,78 @@ export interface ContainersDeps {
 
 const WAIT_POLL_MS = 10;
 
+/**
+ * A container this engine started, whose monitor still talks to us (launch.ts MonitorChannel). When it
+ * exits we clean up at once (unmount, --rm) and tell the monitor so (`done`), instead of the monitor starting
+ * a node process for its exit command: that saves the container's exit ~50 ms of CPU, and `wait` learns of
+ * the exit from the event instead of polling. If we cannot (error, engine closed first, process gone), the
+ * monitor runs its exit command as for any other container.
+ */
+interface Tracked {
+  /** The container as it was started (its runtime interprets the exit record). */
+  readonly rec: ContainerRecord;
+  readonly channel: MonitorChannel;
+  /** Resolves once the hand-off is over (cleaned up and `done`, or released); never rejects. */
+  readonly settled: Promise<void>;
+  /** The `exited` event came: the cleanup is under way. */
+  exited: boolean;
+}
+
+/**
+ * Tracked entries outlive their container's removal (a `--rm` container may be gone before its `wait` is
+ * called): a long-lived embedding program keeps the newest ones only.
+ */
+const MAX_TRACKED = 1024;
+
 export class Containers {
   readonly #d: ContainersDeps;
+  readonly #tracked = new Map<string, Tracked>();
   constructor(deps: ContainersDeps) {
     this.#d = deps;
+  }
+
+  #track(rec: ContainerRecord, channel: MonitorChannel): void {
+    const id = rec.id;
+    const t: Tracked = {
+      rec,
+      channel,
+      exited: false,
+      settled: channel.exited
+        .then(async (record) => {
+          if (record === undefined) return; // the monitor is gone (killed): its exit command cannot run either
+          t.exited = true;
+          try {
+            await this.cleanup(id);
+            await channel.done();
+          } catch {
+            // The monitor runs its exit command (the same cleanup, in a process of its own) and logs why.
+            channel.release();
+          }
+        })
+        .finally(() => {
+          if (this.#tracked.size <= MAX_TRACKED) return;
+          for (const [k, v] of this.#tracked) {
+            if (this.#tracked.size <= MAX_TRACKED) break;
+            if (v !== t) this.#tracked.delete(k); // Map order: oldest first
+          }
+        }),
+    };
+    this.#tracked.delete(id); // a restart: the newest run is the one to wait for
+    this.#tracked.set(id, t);
+  }
+
+  /**
+   * Lets go of the monitors of containers still running (they clean up after themselves when they exit)
+   * and finishes cleanups under way. Engine.close() calls it before closing the store.
+   */
+  async close(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const t of this.#tracked.values()) {
+      if (t.exited) pending.push(t.settled);
+      else t.channel.release();
+    }
+    await Promise.all(pending);
+    this.#tracked.clear();
   }
 
   #paths(id: string): ContainerPaths {
@@ -60,7 +130,7 @@ export class Containers {
     const cfg = validateCreateOptions(o);
     const store = this.#d.store;
     const image = lookupImage(store.images, o.image, this.#d.registriesConf());
-    const runtimeName = o.runtime ?? this.#d.defaultRuntime;
+    const runtimeName = o.runtime ?? this.#d.defaultRuntime();
     this.#d.runtime(runtimeName); // refuse a runtime that does not resolve now, not at start
     if (o.name !== undefined && !isValidName(o.name)) {
       throw new EngineError('INVALID_ARGUMENT', `container name "${o.name}" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
@@ -95,23 +165,40 @@ export class Containers {
     const rec = this.#sync(lookupContainer(this.#d.store.containers, idOrName));
     if (rec.state === 'running') throw new EngineError('BAD_STATE', `container ${rec.name} is already running`);
     const runtime = this.#runtimeOf(rec, 'start');
-    const r = await startContainer(
+    const { channel, ...r } = await startContainer(
       { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace },
       rec,
       o.signal,
     );
+    this.#track(rec, channel);
     return { ...r, id: rec.id };
   }
 
   /** Waits for the container to exit; aborting stops waiting, never the container. */
   async wait(idOrName: string, o: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    // By the full ID first: a --rm container this engine started may already be removed.
+    const tracked = this.#tracked.get(idOrName) ?? this.#tracked.get(lookupContainer(this.#d.store.containers, idOrName).id);
+    if (tracked) {
+      // Started by this engine: the monitor tells us. Returns after our cleanup (so `run --rm` ends with the
+      // container gone, as docker's does), with the record from the event (the exit file may be gone by then).
+      const unhold = tracked.channel.hold();
+      try {
+        const record = await abortable(tracked.channel.exited, o.signal);
+        if (record) {
+          await abortable(tracked.settled, o.signal);
+          return exitStatusOf(record, this.#kindOf(tracked.rec, record), tracked.rec.runtime);
+        }
+      } finally {
+        unhold();
+      }
+    }
     const first = lookupContainer(this.#d.store.containers, idOrName);
     const p = this.#paths(first.id);
     for (;;) {
       o.signal?.throwIfAborted();
       const record = readExitRecord(p.exitFile);
       const rec = this.#d.store.containers.get(first.id);
-      if (record && (!rec || rec.state !== 'starting')) return exitStatusOf(record, this.#kindOf(first), first.runtime);
+      if (record && (!rec || rec.state !== 'starting')) return exitStatusOf(record, this.#kindOf(first, record), first.runtime);
       if (!rec) throw new EngineError('CONTAINER_NOT_FOUND', `no container with name or ID "${idOrName}" found: no such container`);
       if (rec.state === 'exited' && rec.exitCode !== undefined && !record) {
         return { exitCode: rec.exitCode, finishedAt: rec.finishedAt ?? new Date(), oomKilled: false };
@@ -151,10 +238,21 @@ export class Containers {
     return this.wait(rec.id, o.signal ? { signal: o.signal } : {});
   }
 
-  /** Removes a container; a running one only with `force` (killed first). Its writable layer goes too. */
-  async remove(idOrName: string, o: { force?: boolean } = {}): Promise<{ id: string }> {
+  /**
+   * Removes a container; a running one only with `force` (killed first). Its writable layer goes too. A
+   * container whose runtime is gone (unregistered or uninstalled since) is removed without it: our state is
+   * dropped and the result carries a warning for the user (podman's MissingRuntime says so once, too).
+   */
+  async remove(idOrName: string, o: { force?: boolean } = {}): Promise<{ id: string; warnings: string[] }> {
+    const rec = lookupContainer(this.#d.store.containers, idOrName);
+    const missing = this.#missingRuntime(rec);
+    const r = await this.#remove(rec, o);
+    return { id: r.id, warnings: missing === undefined ? [] : [missing] };
+  }
+
+  async #remove(found: ContainerRecord, o: { force?: boolean }): Promise<{ id: string }> {
     const store = this.#d.store;
-    let rec = this.#sync(lookupContainer(store.containers, idOrName));
+    let rec = this.#sync(found);
     if (rec.state === 'running' || rec.state === 'starting') {
       if (!o.force) {
         throw new EngineError(
@@ -200,7 +298,7 @@ export class Containers {
       const synced = this.#sync(rec);
       if (synced.state !== 'exited') return; // restarted meanwhile: not ours to clean
       await this.#teardown(synced);
-      if (synced.autoRemove) await this.remove(id).catch((e: unknown) => {
+      if (synced.autoRemove) await this.#remove(synced, {}).catch((e: unknown) => {
         if (!(isEngineError(e) && (e.code === 'CONTAINER_NOT_FOUND' || e.code === 'BAD_STATE'))) throw e;
       });
       return;
@@ -284,20 +382,39 @@ export class Containers {
     return r ? this.#sync(r) : rec;
   }
 
-  /** Unmount and drop the runtime's state. Best effort on the runtime: it may be gone (uninstalled). */
+  /**
+   * Unmount and drop the runtime's state. `RUNTIME run` removes its state when the container exits; only a
+   * crash leaves some, and only then is the runtime resolved (so a normal cleanup reads no config file). A
+   * runtime that is gone (unregistered or uninstalled since) cannot delete it: we remove its files ourselves.
+   */
   async #teardown(rec: ContainerRecord): Promise<void> {
     const p = this.#paths(rec.id);
     await unmount(p.rootfs);
-    let runtime: OciCliRuntime | undefined;
-    try {
-      runtime = this.#d.runtime(rec.runtime);
-    } catch (e) {
-      if (!(isEngineError(e) && e.code === 'RUNTIME_NOT_FOUND')) throw e; // removed since: nothing of its state to drop
+    const stateRoot = join(this.#d.runRoot, 'runtimes', runtimeDirName(rec.runtime));
+    if (hasRuntimeState(stateRoot, rec.id)) {
+      let runtime: OciCliRuntime | undefined;
+      try {
+        runtime = this.#d.runtime(rec.runtime);
+      } catch (e) {
+        if (!(isEngineError(e) && e.code === 'RUNTIME_NOT_FOUND')) throw e; // gone: we drop its state below
+      }
+      if (runtime) await runtime.delete(rec.id, { force: true });
+      else for (const f of readdirSync(stateRoot)) if (f.startsWith(rec.id)) rmSync(join(stateRoot, f), { recursive: true, force: true });
     }
-    // `RUNTIME run` removes its state when the container exits; only a crash leaves some to delete.
-    if (runtime && hasRuntimeState(runtime.profile.stateRoot, rec.id)) await runtime.delete(rec.id, { force: true });
     rmSync(p.runDir, { recursive: true, force: true });
     rmSync(p.attachSocket, { force: true });
+  }
+
+  /** Why the container's runtime cannot be used now (for rm's warning), or undefined when it can. */
+  #missingRuntime(rec: ContainerRecord): string | undefined {
+    try {
+      this.#d.runtime(rec.runtime);
+      return undefined;
+    } catch (e) {
+      // Worded per runtime, not per container: `rm -a` prints it once (podman's MissingRuntime logs once too).
+      if (isEngineError(e) && e.code === 'RUNTIME_NOT_FOUND') return `OCI runtime "${rec.runtime}" is not available (unregistered or not installed): its containers are removed without it`;
+      throw e;
+    }
   }
 
   /** The row's state reconciled with the monitor's exit record (which is the truth once it exists). */
@@ -305,7 +422,7 @@ export class Containers {
     if (rec.state !== 'running') return rec;
     const record = readExitRecord(this.#paths(rec.id).exitFile);
     if (!record) return rec;
-    const status = exitStatusOf(record, this.#kindOf(rec), rec.runtime);
+    const status = exitStatusOf(record, this.#kindOf(rec, record), rec.runtime);
     try {
       return this.#d.store.containers.transition(rec.id, ['running'], 'exited', { exitCode: status.exitCode, finishedAt: status.finishedAt });
     } catch (e) {
@@ -314,18 +431,22 @@ export class Containers {
     }
   }
 
+  /** The container's runtime; when it is gone, one line naming it and how to get it back (podman: `runtime X is missing`). */
   #runtimeOf(rec: ContainerRecord, verb: string): OciCliRuntime {
     try {
       return this.#d.runtime(rec.runtime);
     } catch (e) {
       if (isEngineError(e) && e.code === 'RUNTIME_NOT_FOUND') {
-        throw new EngineError('RUNTIME_NOT_FOUND', `cannot ${verb} container ${rec.name}: its OCI runtime "${rec.runtime}" is not available: ${e.message}`, { cause: e });
+        const again = rec.runtime.includes('/') ? `install ${rec.runtime} again` : `register it again (tsengine runtime add ${rec.runtime} /path/to/binary)`;
+        throw new EngineError('RUNTIME_NOT_FOUND', `cannot ${verb} container ${rec.name}: ${e.message}; ${again}, or remove the container`, { cause: e });
       }
       throw e;
     }
   }
 
-  #kindOf(rec: ContainerRecord): OciCliRuntime['profile']['kind'] {
+  /** The runtime's kind, only needed to classify a runtime error in the exit record (so exits read no config). */
+  #kindOf(rec: ContainerRecord, record: { readonly runtimeError?: string | undefined }): OciCliRuntime['profile']['kind'] {
+    if (record.runtimeError === undefined) return 'generic';
     try {
       return this.#d.runtime(rec.runtime).profile.kind;
     } catch (e) {
@@ -352,6 +473,11 @@ function listDir(path: string): string[] {
   }
 }
 
+/** The directory name of a runtime's state root: its name, or the basename of a runtime given by path (profiles.ts). */
+function runtimeDirName(runtime: string): string {
+  return basename(runtime);
+}
+
 /** Whether the runtime keeps anything for `id` under its --root (runc/crun: a dir, runsc: `<id>_sandbox:…` files). */
 function hasRuntimeState(stateRoot: string, id: string): boolean {
   try {
@@ -362,3 +488,13 @@ function hasRuntimeState(stateRoot: string, id: string): boolean {
   }
 }
 
+/** `promise`, or the signal's reason once it aborts (what was awaited goes on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -17,6 +17,8 @@ export interface OciSpec {
 export interface OciProcess {
   /** Left out when false (the spec's default). */
   terminal?: boolean;
+  /** The terminal's initial size (runtime-spec config.md; ignored without `terminal`). */
+  consoleSize?: { height: number; width: number };
   user: OciUser;
   args: string[];
   env: string[];

@@ -14,8 +14,8 @@ import { parseImageConfig } from '../image/manifest.ts';
 import { classifyRuntimeError, exitCodeFor } from '../runtime/classify.ts';
 import type { OciCliRuntime } from '../runtime/oci-cli.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from './etc-files.ts';
-import { encodeLaunchSpec, type LaunchSpec } from '../../monitor/protocol.ts';
-import { spawnMonitor } from './launch.ts';
+import type { LaunchSpec } from '../../monitor/protocol.ts';
+import { launchMonitor, monitorCommand, type MonitorChannel } from './launch.ts';
 import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
 import { readHostLimits } from './rlimits.ts';
@@ -36,6 +36,11 @@ export interface StartResult {
   readonly pid: number;
   /** Size of the log before this start: where this run's output begins. */
   readonly logOffset: number;
+}
+
+/** What startContainer returns to the engine: the public result and the monitor's channel (containers.ts). */
+export interface Started extends StartResult {
+  readonly channel: MonitorChannel;
 }
 
 function readOptional(path: string): string | undefined {
@@ -111,12 +116,11 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): voi
   writeFileSync(paths.config, JSON.stringify(spec));
 }
 
-export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?: AbortSignal): Promise<StartResult> {
+export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?: AbortSignal): Promise<Started> {
   const { store, paths, runtime } = d;
   const cfg = rec.config as StoredConfig;
   store.containers.transition(rec.id, ['created', 'exited'], 'starting', { exitCode: null, finishedAt: null });
   let launched = false;
-  const monitor = spawnMonitor();
   try {
     await prepareRootfs(d, rec);
     writeBundle(d, rec, cfg);
@@ -137,21 +141,26 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
         exitCommand: d.exitCommand,
         exitCommandLog: paths.cleanupLog,
     };
-    encodeLaunchSpec(spec); // validates: a bad spec is our error, before anything runs
+    const command = monitorCommand(spec); // validates, finds the binary: a bad spec or a missing build runs nothing
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     launched = true;
-    const { event, monitorPid } = await monitor.launch(spec, signal);
+    const { event, monitorPid, channel } = await launchMonitor(command, { keepChannel: true, ...(signal ? { signal } : {}) });
     if (event.type === 'start-failed') {
+      channel!.release(); // the monitor's exit command cleans up, as for any container we do not wait for
       const failure = classifyRuntimeError(runtime.profile.kind, event.message);
       const code = exitCodeFor(failure);
       store.containers.transition(rec.id, ['starting'], 'exited', { exitCode: code, finishedAt: new Date() });
       throw new EngineError(failure, `${runtime.profile.name}: ${event.message.trim().split('\n').at(-1) ?? 'failed'}`);
     }
-    store.containers.transition(rec.id, ['starting'], 'running', { startedAt: new Date(), pid: event.pid, monitorPid });
-    return { pid: event.pid, logOffset };
+    try {
+      store.containers.transition(rec.id, ['starting'], 'running', { startedAt: new Date(), pid: event.pid, monitorPid });
+    } catch (e) {
+      channel!.release();
+      throw e;
+    }
+    return { pid: event.pid, logOffset, channel: channel! };
   } catch (e) {
     if (!launched) {
-      monitor.abandon();
       // Nothing runs: hand the container back in the state it had.
       const back = rec.state === 'exited' ? 'exited' : 'created';
       store.containers.transition(rec.id, ['starting'], back);

@@ -12,10 +12,8 @@
  * file sets it; `[[registry]]` entries merge by prefix; `[aliases]` merge by name, "" removes an alias.
  * Mirrors and short-name-mode are not implemented: no prompt, every search registry is tried in order.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { parse, TomlError } from 'smol-toml';
-import { isErrno } from '../../storage/errors.ts';
+import { configError as placedError, parseToml, readConfigText } from '../config/config-file.ts';
+import { containersConfigFiles } from '../config/containers-search.ts';
 import { EngineError, isEngineError } from '../errors.ts';
 import { type ImageReference, isShortName, isValidRegistry, parseReference, splitReference } from './reference.ts';
 
@@ -53,26 +51,7 @@ interface FileConf {
 }
 
 function configError(file: string, msg: string, cause?: unknown): EngineError {
-  return new EngineError('CONFIG_INVALID', `${file}: ${msg}`, cause === undefined ? undefined : { cause });
-}
-
-/** Reads a file; undefined when it does not exist (and `required` is false). */
-function readOptional(file: string, required: boolean): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    if (!required && (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR'))) return undefined;
-    throw configError(file, isErrno(e, 'ENOENT') ? 'no such file' : (e as Error).message, e);
-  }
-}
-
-function listDropIns(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile() && d.name.endsWith('.conf')).map((d) => join(dir, d.name));
-  } catch (e) {
-    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return []; // most systems have no such directory
-    throw configError(dir, (e as Error).message, e);
-  }
+  return placedError(file, msg, undefined, cause);
 }
 
 function strings(v: unknown, file: string, key: string): string[] {
@@ -134,14 +113,7 @@ function tryParse<T>(fn: () => T, file: string, what: string): T {
 
 /** Parses one file. Unknown keys are ignored: files written for newer podman have many. */
 function parseFile(file: string, text: string, isDropIn: boolean): FileConf {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    if (!(e instanceof TomlError)) throw e;
-    const msg = (e.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-    throw new EngineError('CONFIG_INVALID', `${file}:${e.line}:${e.column}: ${msg}`, { cause: e, hint: e.codeblock });
-  }
+  const doc = parseToml(file, text);
   const out: FileConf = { aliases: new Map(), registries: [] };
   const v1 = doc['registries'];
   if (v1 !== undefined) {
@@ -177,24 +149,16 @@ export interface LoadRegistriesConfOptions {
 
 /** The files to read, in order: main files, then drop-ins (see the module comment). */
 export function registriesConfFiles(env: RegistriesConfEnv, euid: number, o: LoadRegistriesConfOptions = {}): { main: string[]; dropIns: string[]; required: boolean } {
-  if (env.CONTAINERS_REGISTRIES_CONF !== undefined && env.CONTAINERS_REGISTRIES_CONF !== '') {
-    return { main: [env.CONTAINERS_REGISTRIES_CONF], dropIns: [], required: true };
-  }
-  const root = o.rootPrefix ?? '';
-  const systemDirs = [`${root}/usr/share/containers`, `${root}/etc/containers`];
-  const configHome = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : undefined);
-  const userDir = configHome !== undefined ? join(configHome, 'containers') : undefined;
-  const main = [...systemDirs, ...(userDir !== undefined ? [userDir] : [])].map((d) => join(d, 'registries.conf'));
-  const dropInDirs: string[] = [];
-  for (const d of systemDirs) {
-    dropInDirs.push(join(d, 'registries.conf.d'), join(d, euid === 0 ? 'registries.rootful.conf.d' : 'registries.rootless.conf.d'));
-    if (euid !== 0) dropInDirs.push(join(d, 'registries.rootless.conf.d', String(euid)));
-  }
-  if (userDir !== undefined) dropInDirs.push(join(userDir, 'registries.conf.d'));
-  const byName = new Map<string, string>();
-  for (const dir of dropInDirs) for (const f of listDropIns(dir)) byName.set(basename(f), f);
-  const dropIns = [...byName.keys()].sort().map((name) => byName.get(name) as string);
-  return { main, dropIns, required: false };
+  const { files } = containersConfigFiles(env, euid, {
+    fileName: 'registries.conf',
+    only: env.CONTAINERS_REGISTRIES_CONF,
+    ...(o.rootPrefix !== undefined ? { rootPrefix: o.rootPrefix } : {}),
+  });
+  return {
+    main: files.filter((f) => !f.dropIn).map((f) => f.path),
+    dropIns: files.filter((f) => f.dropIn).map((f) => f.path),
+    required: files.some((f) => f.required),
+  };
 }
 
 /** Loads and merges every registries.conf that applies; a bad file is a CONFIG_INVALID naming file:line:col. */
@@ -205,7 +169,7 @@ export function loadRegistriesConf(env: RegistriesConfEnv, euid: number, o: Load
   const registries = new Map<string, RegistryEntry>();
   const files: string[] = [];
   for (const [file, isDropIn] of [...main.map((f) => [f, false] as const), ...dropIns.map((f) => [f, true] as const)]) {
-    const text = readOptional(file, required);
+    const text = readConfigText(file, required);
     if (text === undefined) continue;
     const part = parseFile(file, text, isDropIn);
     files.push(file);

@@ -35,7 +35,7 @@ const NOT_FOUND = 'COMMAND_NOT_FOUND';
 const CANNOT_INVOKE = 'CANNOT_INVOKE';
 
 /** Per kind, first match wins. Each comment quotes the message the rule was written from. */
-const RULES: Readonly<Record<Exclude<RuntimeKind, 'generic'>, readonly Rule[]>> = {
+const RULES = {
   runc: [
     // exec: "nosuchcmd": executable file not found in $PATH
     { pattern: /exec: ".*": executable file not found in \$PATH/, failure: NOT_FOUND },
@@ -72,7 +72,7 @@ const RULES: Readonly<Record<Exclude<RuntimeKind, 'generic'>, readonly Rule[]>> 
     // creating process: failed to load /armbox: exec format error  (aarch64 binary; a file that is not a binary)
     { pattern: /creating process: failed to load .*: (?:permission denied|operation not permitted|exec format error)$/m, failure: CANNOT_INVOKE },
   ],
-};
+} satisfies Partial<Record<RuntimeKind, readonly Rule[]>>;
 
 /**
  * For any kind, after its own rules: an exec-step failure worded differently (another version, another
@@ -84,7 +84,7 @@ const FALLBACK: readonly Rule[] = [
   { pattern: /\bexec(?:utable)?\b.*: (?:permission denied|operation not permitted|exec format error|is a directory)$/im, failure: CANNOT_INVOKE },
 ];
 
-/** A generic (runc-compatible) CLI may word things like any of the known ones. */
+/** A generic (runc-compatible) CLI may word things like any of the known ones; so may youki, krun, … (no rows of their own: not installed here). */
 const GENERIC: readonly Rule[] = [...RULES.runc, ...RULES.crun, ...RULES.runsc];
 
 /**
@@ -92,7 +92,7 @@ const GENERIC: readonly Rule[] = [...RULES.runc, ...RULES.crun, ...RULES.runsc];
  * entries of the JSON log, or the runtime's stderr); any line may decide. Unknown text → RUNTIME_FAILED.
  */
 export function classifyRuntimeError(kind: RuntimeKind, message: string): RuntimeFailure {
-  const rules = kind === 'generic' ? GENERIC : RULES[kind];
+  const rules: readonly Rule[] = (RULES as Partial<Record<RuntimeKind, readonly Rule[]>>)[kind] ?? GENERIC;
   for (const r of rules) if (r.pattern.test(message)) return r.failure;
   for (const r of FALLBACK) if (r.pattern.test(message)) return r.failure;
   return 'RUNTIME_FAILED';

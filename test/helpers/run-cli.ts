@@ -19,12 +19,18 @@ export interface RunCliOptions {
   readonly input?: string;
 }
 
-/** The environment every CLI call gets: no host registries.conf, no host credentials. */
+/**
+ * The environment every CLI call gets: no host registries.conf, no host credentials, no host runtime
+ * config (tsengine.toml, daemon.json, containers.conf all read as empty; a test sets its own files).
+ */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: process.env['HOME'] ?? '/root',
     CONTAINERS_REGISTRIES_CONF: '/dev/null',
+    TSENGINE_CONFIG: '/dev/null',
+    TSENGINE_DAEMON_JSON: '/dev/null',
+    CONTAINERS_CONF: '/dev/null',
     REGISTRY_AUTH_FILE: '/nonexistent/auth.json',
     DOCKER_CONFIG: '/nonexistent',
     ...extra,

@@ -1,21 +1,23 @@
-// The container monitor (monitor/main.ts), as built into dist/, launched the way the engine launches it,
-// with plain commands standing in for the runtime (a helper line writes the pid file); runtimes.test.ts
-// runs it under runc, crun and runsc. Effects are read back from disk: the CRI log, the exit file, the exit
-// command's marker, /proc.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+// The container monitor (monitor/tsengine-monitor.c), as built by node-gyp, launched the way the engine
+// launches it, with plain commands standing in for the runtime (a helper line writes the pid file);
+// runtimes.test.ts runs it under runc, crun and runsc. Effects are read back from disk: the CRI log, the
+// exit file, the exit command's marker, /proc. Over 400 lines: one file per process under test, its suites
+// sharing the shell-as-runtime fixture below.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchMonitor as engineLaunchMonitor, monitorCommand } from '../../../engine/container/launch.ts';
 import {
   decodeEvent,
   decodeExitRecord,
-  decodeLaunchSpec,
   encodeEvent,
-  encodeLaunchSpec,
+  launchArgv,
+  monitorTitle,
   ProtocolError,
   type LaunchSpec,
   type MonitorEvent,
@@ -23,12 +25,15 @@ import {
 import { readLog, streamText } from './cri-log.ts';
 import {
   assertMonitorBuilt,
+  eventReader,
   isRunning,
   killLeftovers,
   launchMonitor,
-  MONITOR_MAIN,
+  MONITOR_BINARY,
+  openFds,
   procStat,
   readExit,
+  spawnMonitor,
   track,
   waitFor,
 } from './monitor-process.ts';
@@ -109,6 +114,49 @@ describe('monitor with a plain command as the runtime', () => {
     expect(lines.slice(1, -1)).toEqual(Array.from({ length: 20000 }, (_, i) => `line ${i}`));
   });
 
+  it('drains stdout/stderr at most 2 s after the runtime exits, when an escaped process still holds them', async () => {
+    const spec = shellSpec('echo $$ > "$PIDFILE"; sleep 60 & echo $! > "$DIR/bg"; echo bye; exit 0');
+    const launchedAt = Date.now();
+    const m = launchMonitor(spec);
+    const { record } = await m.next('exited', 20_000);
+    const escaped = Number(readFileSync(join(dir, 'bg'), 'utf8'));
+    track(escaped);
+    expect(isRunning(escaped)).toBe(true);
+    process.kill(escaped, 'SIGKILL');
+    expect(record.exitCode).toBe(0);
+    // finishedAt is taken when draining stops: 2 s after the runtime's exit.
+    expect(Date.parse(record.finishedAt) - launchedAt).toBeGreaterThanOrEqual(1_999);
+    expect(streamText(readLog(spec.logPath), 'stdout')).toBe('bye\n');
+    expect(await m.exit).toBe(0);
+  });
+
+  it('a full disk drops log records without stopping the container, and a record cut short is ended before the next', async () => {
+    const small = join(dir, 'small');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+    try {
+      writeFileSync(join(small, 'filler'), Buffer.alloc(54 * 1024));
+      const spec = shellSpec(
+        'echo $$ > "$PIDFILE"; i=0; while [ $i -lt 40 ]; do printf "%0999d\\n" $i; i=$((i+1)); done; touch "$DIR/written"; ' +
+          'while [ ! -e "$DIR/go" ]; do sleep 0.01; done; echo after',
+        { logPath: join(small, 'ctr.log') },
+      );
+      const m = launchMonitor(spec);
+      await waitFor('the output', () => (existsSync(join(dir, 'written')) ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300));
+      rmSync(join(small, 'filler'));
+      writeFileSync(join(dir, 'go'), '');
+      expect((await m.next('exited')).record.exitCode).toBe(0);
+      expect(await m.exit).toBe(0);
+      const records = readLog(spec.logPath); // throws on a line that is not CRI
+      expect(records.length).toBeLessThan(41);
+      expect(records.at(-1)).toEqual({ stream: 'stdout', tag: 'F', text: 'after' });
+      expect(records.slice(0, -1).every((r) => r.stream === 'stdout' && /^\d*$/.test(r.text))).toBe(true);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+
   it('reports the runtime killed by a signal as 128+N with the signal name', async () => {
     const spec = shellSpec('echo $$ > "$PIDFILE"; kill -KILL $$');
     const m = launchMonitor(spec);
@@ -135,7 +183,7 @@ describe('monitor with a plain command as the runtime', () => {
       exitCommand: ['/bin/sh', '-c', `echo cleanup ran; touch ${marker}`],
       exitCommandLog: join(dir, 'cleanup.log'),
     });
-    const parent = spawn(process.execPath, [PARENT, MONITOR_MAIN, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, [PARENT, JSON.stringify(monitorCommand(spec))], { stdio: ['ignore', 'pipe', 'inherit'] });
     track(parent.pid);
     let out = '';
     parent.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -182,12 +230,19 @@ describe('protocol', () => {
     runtimeLogPath: '/r',
     stdin: true,
     attachSocket: '/s',
-    exitCommand: ['/bin/true'],
+    exitCommand: ['/bin/true', '--rm'],
     exitCommandLog: '/x',
   };
 
-  it('round-trips launch specs and events, one line per event', () => {
-    expect(decodeLaunchSpec(encodeLaunchSpec(full))).toEqual(full);
+  it('lays a launch spec out as the monitor command line, and events one per line', () => {
+    expect(launchArgv(full)).toEqual([
+      '--cid', 'abc', '--log', '/l', '--exit-file', '/e', '--pid-file', '/p', '--runtime-log', '/r', '--stdin', '--attach-socket', '/s',
+      '--exit-command-log', '/x', '--exit-command-arg', '/bin/true', '--exit-command-arg', '--rm', '--', '/usr/bin/crun', 'run', 'abc',
+    ]);
+    // Without stdin the socket has nothing to feed; optional parts absent, absent options.
+    const minimal: LaunchSpec = { v: 1, containerId: 'abc', argv: ['crun'], logPath: '/l', exitFile: '/e', pidFile: '/p', stdin: false, attachSocket: '/s' };
+    expect(launchArgv(minimal)).toEqual(['--cid', 'abc', '--log', '/l', '--exit-file', '/e', '--pid-file', '/p', '--', 'crun']);
+    expect(monitorTitle('0123456789abcdef')).toBe('tsengine-monitor 0123456789ab');
     const exited: MonitorEvent = { v: 1, type: 'exited', record: { v: 1, exitCode: 137, signal: 'SIGKILL', finishedAt: new Date().toISOString() } };
     const line = encodeEvent(exited);
     expect(line.indexOf('\n')).toBe(line.length - 1);
@@ -200,17 +255,18 @@ describe('protocol', () => {
   });
 
   it.each([
-    ['{', /invalid JSON/],
-    [JSON.stringify({ ...full, v: 2 }), /unsupported protocol version/],
-    [JSON.stringify({ ...full, logPath: 'ctr.log' }), /`logPath` to be an absolute path/],
-    [JSON.stringify({ ...full, argv: [] }), /`argv` to be a non-empty array/],
-    [JSON.stringify({ ...full, argv: ['/bin/sh\0'] }), /without NUL/],
-    [JSON.stringify({ ...full, stdin: 'yes' }), /`stdin` to be a boolean/],
-    [JSON.stringify({ ...full, attachSocket: `/${'s'.repeat(120)}` }), /longer than 107 bytes/],
-    [JSON.stringify({ ...full, env: { A: 1 } }), /`env.A`/],
-  ])('rejects the launch spec %s', (text, message) => {
-    expect(() => decodeLaunchSpec(text)).toThrow(ProtocolError);
-    expect(() => decodeLaunchSpec(text)).toThrow(message);
+    [{ ...full, v: 2 }, /unsupported protocol version/],
+    [{ ...full, logPath: 'ctr.log' }, /`logPath` to be an absolute path/],
+    [{ ...full, argv: [] }, /`argv` to be a non-empty array/],
+    [{ ...full, argv: ['/bin/sh\0'] }, /without NUL/],
+    [{ ...full, containerId: 'a\0b' }, /`containerId` to have no NUL/],
+    [{ ...full, stdin: 'yes' }, /`stdin` to be a boolean/],
+    [{ ...full, attachSocket: `/${'s'.repeat(120)}` }, /longer than 107 bytes/],
+    [{ ...full, env: { A: 1 } }, /`env.A`/],
+    [{ ...full, exitCommand: [''] }, /`exitCommand\[0\]` is empty/],
+  ])('rejects the launch spec %o', (spec, message) => {
+    expect(() => launchArgv(spec as unknown as LaunchSpec)).toThrow(ProtocolError);
+    expect(() => launchArgv(spec as unknown as LaunchSpec)).toThrow(message);
   });
 
   it('rejects events and exit records that do not validate', () => {
@@ -222,42 +278,72 @@ describe('protocol', () => {
 });
 
 describe('monitor process', () => {
-  it('imports nothing but node builtins and its own files', () => {
+  it('is C and libc only: protocol.ts imports nothing, the sources include system headers and their own', () => {
     const dir = join(REPO, 'monitor');
-    const bad = readdirSync(dir)
-      .filter((f) => f.endsWith('.ts'))
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.endsWith('.ts'))).toEqual(['protocol.ts']);
+    expect([...readFileSync(join(dir, 'protocol.ts'), 'utf8').matchAll(/^import\s/gm)]).toEqual([]);
+    const bad = files
+      .filter((f) => /\.[ch]$/.test(f))
       .flatMap((f) =>
-        [...readFileSync(join(dir, f), 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)]
+        [...readFileSync(join(dir, f), 'utf8').matchAll(/^#include\s+(\S+)/gm)]
           .map((m) => m[1]!)
-          .filter((spec) => !spec.startsWith('node:') && !/^\.\/[a-z-]+\.ts$/.test(spec))
-          .map((spec) => `${f} → ${spec}`),
+          .filter((h) => !/^<(sys\/)?[a-z_]+\.h>$/.test(h) && !(h.startsWith('"') && files.includes(h.slice(1, -1))))
+          .map((h) => `${f} → ${h}`),
       );
     expect(bad).toEqual([]);
   });
 
-  it('runs without an event pipe (fd 3): the exit file is the answer', async () => {
-    const spec = shellSpec('echo $$ > "$PIDFILE"; echo quiet; exit 6');
-    const child = spawn(process.execPath, [MONITOR_MAIN], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    track(child.pid);
-    child.stdin!.end(JSON.stringify(spec));
+  it('is titled `tsengine-monitor <id12>` in /proc/PID/cmdline, and the runtime inherits only fds 0-2', async () => {
+    const spec = shellSpec('echo $$ > "$PIDFILE"; while [ ! -e "$DIR/go" ]; do sleep 0.01; done', {
+      containerId: 'c0ffee0123456789abcdef',
+      stdin: true,
+      attachSocket: join(dir, 'attach.sock'),
+      runtimeLogPath: join(dir, 'runtime.log'),
+    });
+    const m = launchMonitor(spec);
+    const started = await m.next('started');
+    const cmdline = readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline[0]).toBe('tsengine-monitor c0ffee012345');
+    expect(cmdline.slice(1, 3)).toEqual(['--cid', spec.containerId]);
+    expect(readFileSync(`/proc/${m.pid}/comm`, 'utf8').trim()).toBe('tsengine-monito'); // the binary's name, cut to 15
+    // The shell standing in for the runtime: stdin (the attach pipe), stdout and stderr pipes, nothing else.
+    const container = openFds(started.pid);
+    expect([...container.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2]);
+    expect([...container.values()].every((l) => l.startsWith('pipe:'))).toBe(true);
+    // The monitor: /dev/null on 0-2, the event socket on 3, then its own: the log, the stdout/stderr/stdin
+    // pipes, the attach socket. Nothing else (no runtime log held open, no inherited fds).
+    const own = openFds(m.pid);
+    expect([0, 1, 2].map((fd) => own.get(fd))).toEqual(['/dev/null', '/dev/null', '/dev/null']);
+    expect(own.get(3)).toMatch(/^socket:/);
+    const kinds = [...own].filter(([fd]) => fd > 3).map(([, l]) => l.replace(/^(pipe|socket):.*/, '$1')).sort();
+    expect(kinds).toEqual([spec.logPath, 'pipe', 'pipe', 'pipe', 'socket']);
+    writeFileSync(join(dir, 'go'), '');
+    expect((await m.next('exited')).record.exitCode).toBe(0);
+    expect(await m.exit).toBe(0);
+  });
+
+  it('runs without an event channel (fd 3): the exit file is the answer, the exit command runs', async () => {
+    const marker = join(dir, 'cleaned-up');
+    const spec = shellSpec('echo $$ > "$PIDFILE"; echo quiet; exit 6', { exitCommand: ['/bin/sh', '-c', `touch ${marker}`] });
+    const child = spawnMonitor(monitorCommand(spec), { stdio: ['ignore', 'ignore', 'ignore'] });
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
     expect(readExit(spec.exitFile)).toMatchObject({ exitCode: 6 });
     expect(streamText(readLog(spec.logPath), 'stdout')).toBe('quiet\n');
+    expect(existsSync(marker)).toBe(true);
   });
 
   it('lets go of descriptors it inherited beyond 0-3 (the caller is not kept waiting on them)', async () => {
     const spec = shellSpec('echo $$ > "$PIDFILE"; while [ ! -e "$DIR/go" ]; do sleep 0.01; done');
     // fd 5 and fd 60 in the monitor: sockets whose other ends we hold, like a caller's pipe or terminal.
-    const stdio = ['pipe', 'ignore', 'ignore', 'pipe', 'ignore', 'pipe', ...Array<'ignore'>(54).fill('ignore'), 'pipe'] as const;
-    const child = spawn(process.execPath, [MONITOR_MAIN], { detached: true, stdio: [...stdio] });
-    track(child.pid);
+    const stdio = ['ignore', 'ignore', 'ignore', 'pipe', 'ignore', 'pipe', ...Array<'ignore'>(54).fill('ignore'), 'pipe'] as const;
+    const child = spawnMonitor(monitorCommand(spec), { stdio: [...stdio] });
     const held = [5, 60].map((fd) => (child.stdio as unknown as Readable[])[fd]!);
     const closed = held.map((s) => new Promise<void>((r) => s.on('end', () => r()).resume()));
-    child.stdin!.end(JSON.stringify(spec));
-    let out = '';
-    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (out += d));
-    const started = await waitFor('started', () => (out.includes('"started"') ? (decodeEvent(out.split('\n')[0]!) as Extract<MonitorEvent, { type: 'started' }>) : undefined));
-    track(started.pid);
+    const events: MonitorEvent[] = [];
+    const fd3 = child.stdio[3] as Socket;
+    fd3.setEncoding('utf8').on('data', eventReader((e) => events.push(e)));
+    const started = await waitFor('started', () => events.find((e) => e.type === 'started'));
     await Promise.all(closed); // EOF: neither the monitor nor the "runtime" holds them
     expect(isRunning(started.pid)).toBe(true);
     writeFileSync(join(dir, 'go'), '');
@@ -283,6 +369,120 @@ describe('monitor process', () => {
     expect(existsSync(marker)).toBe(true);
     expect(existsSync(ctr)).toBe(false);
   });
+
+  it('an exit file it cannot write: still reports `exited`, still runs the exit command, says why in its log', async () => {
+    // As an unprivileged user (root would write anyway) whose exit-file directory is read-only to it.
+    const nobody = 65534;
+    const marker = join(dir, 'cleaned-up');
+    const readOnly = join(dir, 'ro');
+    mkdirSync(readOnly);
+    chownSync(dir, nobody, nobody);
+    chownSync(readOnly, nobody, nobody);
+    chmodSync(readOnly, 0o555);
+    const spec = shellSpec('echo $$ > "$PIDFILE"; echo hi; exit 4', {
+      exitFile: join(readOnly, 'exit.json'),
+      exitCommand: ['/bin/sh', '-c', `touch ${marker}`],
+      exitCommandLog: join(dir, 'cleanup.log'),
+    });
+    // A copy of the binary where nobody can reach it, whatever the checkout's permissions.
+    const binary = join(dir, 'tsengine-monitor');
+    copyFileSync(MONITOR_BINARY, binary);
+    chmodSync(binary, 0o755);
+    const m = launchMonitor(spec, { uid: nobody, file: binary });
+    expect((await m.next('exited')).record).toMatchObject({ exitCode: 4, pid: expect.any(Number) });
+    expect(await m.exit).toBe(0);
+    expect(existsSync(spec.exitFile)).toBe(false);
+    expect(readdirSync(readOnly)).toEqual([]);
+    expect(existsSync(marker)).toBe(true);
+    expect(readFileSync(join(dir, 'cleanup.log'), 'utf8')).toBe(`monitor: cannot write the exit file ${spec.exitFile}: EACCES: permission denied\n`);
+    expect(streamText(readLog(spec.logPath), 'stdout')).toBe('hi\n');
+  });
+});
+
+describe('monitor cleanup hand-off', () => {
+  /** A container that waits for $DIR/go, and an exit command that leaves a marker. */
+  function handOffSpec(): { spec: LaunchSpec; marker: string } {
+    const marker = join(dir, 'cleaned-up');
+    const spec = shellSpec('echo $$ > "$PIDFILE"; while [ ! -e "$DIR/go" ]; do sleep 0.01; done; exit 2', {
+      exitCommand: ['/bin/sh', '-c', `touch ${marker}`],
+      exitCommandLog: join(dir, 'cleanup.log'),
+    });
+    return { spec, marker };
+  }
+
+  it('`D` then close: the engine cleaned up, the exit command does not run', async () => {
+    const { spec, marker } = handOffSpec();
+    const m = launchMonitor(spec, { handOff: 'done' });
+    await m.next('started');
+    writeFileSync(join(dir, 'go'), '');
+    expect((await m.next('exited')).record.exitCode).toBe(2);
+    expect(await m.exit).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(join(dir, 'cleanup.log'))).toBe(false);
+  });
+
+  it('close without `D`: the exit command runs', async () => {
+    const { spec, marker } = handOffSpec();
+    const m = launchMonitor(spec, { handOff: 'hold' });
+    await m.next('started');
+    writeFileSync(join(dir, 'go'), '');
+    await m.next('exited');
+    // EOF of events came while the monitor waits for our answer.
+    await new Promise<void>((r) => (m.channel.readableEnded ? r() : m.channel.once('end', () => r())));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isRunning(m.pid)).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+    m.channel.end();
+    expect(await m.exit).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('the listener SIGKILLed after `exited`: the exit command runs', async () => {
+    const { spec, marker } = handOffSpec();
+    const parent = spawn(process.execPath, [PARENT, JSON.stringify(monitorCommand(spec))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    track(parent.pid);
+    const events: MonitorEvent[] = [];
+    parent.stdout.setEncoding('utf8').on('data', eventReader((e) => events.push(e)));
+    const started = await waitFor('started from the parent', () => events.find((e) => e.type === 'started'));
+    track(started.monitorPid);
+    writeFileSync(join(dir, 'go'), '');
+    await waitFor('exited from the parent', () => events.find((e) => e.type === 'exited'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isRunning(started.monitorPid)).toBe(true); // waiting for the parent's answer
+    expect(existsSync(marker)).toBe(false);
+    parent.kill('SIGKILL');
+    await waitFor('the exit command', () => (existsSync(marker) ? true : undefined));
+    await waitFor('the monitor to exit', () => (isRunning(started.monitorPid) ? undefined : true));
+  });
+
+  it("the engine's channel handle (launch.ts keepChannel): done() skips the exit command, release() runs it", async () => {
+    for (const how of ['done', 'release'] as const) {
+      rmSync(join(dir, 'go'), { force: true });
+      const { spec, marker } = handOffSpec();
+      rmSync(marker, { force: true });
+      const { event, monitorPid, channel } = await engineLaunchMonitor(monitorCommand(spec), { keepChannel: true });
+      track(monitorPid);
+      expect(event).toMatchObject({ type: 'started', monitorPid });
+      if (event.type === 'started') track(event.pid);
+      writeFileSync(join(dir, 'go'), '');
+      expect(await channel!.exited).toMatchObject({ exitCode: 2 });
+      if (how === 'done') await channel!.done();
+      else channel!.release();
+      await waitFor('the monitor to exit', () => (isRunning(monitorPid) ? undefined : true));
+      expect(existsSync(marker), how).toBe(how === 'release');
+    }
+  });
+
+  it("the engine's default (no keepChannel) lets go after `started`: the exit command runs", async () => {
+    const { spec, marker } = handOffSpec();
+    const { event, monitorPid, channel } = await engineLaunchMonitor(monitorCommand(spec));
+    track(monitorPid);
+    expect(channel).toBeUndefined();
+    if (event.type === 'started') track(event.pid);
+    writeFileSync(join(dir, 'go'), '');
+    await waitFor('the exit command', () => (existsSync(marker) ? true : undefined));
+    expect(readExit(spec.exitFile)).toMatchObject({ exitCode: 2 });
+  });
 });
 
 describe('monitor when the runtime fails to start', () => {
@@ -307,6 +507,20 @@ describe('monitor when the runtime fails to start', () => {
     expect(existsSync(join(dir, 'cleaned-up'))).toBe(true);
   });
 
+  it('decodes JSON escapes in the runtime log, reads only its last 64 KiB, and takes a last line without newline (runsc)', async () => {
+    const runtimeLog = join(dir, 'runtime.log');
+    // 70 KiB of entries this run wrote before the failure: the 64 KiB tail window starts inside one of them.
+    const filler = `{"level":"info","msg":"${'y'.repeat(1000)}"}\n`.repeat(70);
+    const last = String.raw`{"level":"fatal","msg":"say \"hi\"\\ \n\tnow: \u00e9\u4e2D\ud83d\ude00 \ud800 end \/","time":"x"}`;
+    writeFileSync(join(dir, 'entries'), `${filler}${last}`);
+    const spec = shellSpec('cat "$DIR/entries" >> "$DIR/runtime.log"; exit 1', { runtimeLogPath: runtimeLog });
+    const m = launchMonitor(spec);
+    const failed = await m.next('start-failed');
+    expect(failed.message).toBe('say "hi"\\ \n\tnow: \u00e9\u4e2d\ud83d\ude00 \ufffd end /');
+    expect((await m.next('exited')).record.runtimeError).toBe(failed.message);
+    expect(await m.exit).toBe(0);
+  });
+
   it('without a runtime log, the message is the last lines of the runtime stderr', async () => {
     const m = launchMonitor(shellSpec('echo first >&2; echo "cannot create container: no luck" >&2; exit 2'));
     expect(await m.next('start-failed')).toMatchObject({ exitCode: 2, message: 'first\ncannot create container: no luck' });
@@ -314,34 +528,73 @@ describe('monitor when the runtime fails to start', () => {
     expect(await m.exit).toBe(0);
   });
 
-  it('a runtime binary that does not exist: start-failed 125, and the exit file says why', async () => {
-    const spec = shellSpec('unused', { argv: [join(dir, 'no-such-runtime'), 'run'] });
-    const m = launchMonitor(spec);
-    const failed = await m.next('start-failed');
-    expect(failed.exitCode).toBe(125);
-    expect(failed.message).toMatch(/no-such-runtime.*ENOENT/);
-    expect(readExit(spec.exitFile)).toMatchObject({ exitCode: 125, runtimeError: failed.message });
+  it('without any output, the message says the runtime exited before the container started', async () => {
+    const m = launchMonitor(shellSpec('exit 9'));
+    expect(await m.next('start-failed')).toMatchObject({ exitCode: 9, message: '/bin/sh exited with code 9 before the container started' });
     expect(await m.exit).toBe(0);
   });
 
-  it('a log file it cannot create: start-failed 125, nothing run', async () => {
-    const spec = shellSpec('echo $$ > "$PIDFILE"; touch "$DIR/ran"', { logPath: join(dir, 'missing-dir', 'ctr.log') });
+  it('a runtime binary that does not exist: start-failed 125, and the exit file says why', async () => {
+    const marker = join(dir, 'cleaned-up');
+    const runtime = join(dir, 'no-such-runtime');
+    const spec = shellSpec('unused', { argv: [runtime, 'run'], exitCommand: ['/bin/sh', '-c', `touch ${marker}`] });
     const m = launchMonitor(spec);
-    expect(await m.next('start-failed')).toMatchObject({ exitCode: 125, message: expect.stringContaining('ENOENT') });
+    const failed = await m.next('start-failed');
+    expect(failed).toMatchObject({ exitCode: 125, message: `monitor: cannot run ${runtime}: ENOENT: no such file or directory` });
+    expect(readExit(spec.exitFile)).toMatchObject({ exitCode: 125, runtimeError: failed.message });
+    expect(await m.exit).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('a runtime that cannot be executed: start-failed 125 with EACCES', async () => {
+    const runtime = join(dir, 'not-executable');
+    writeFileSync(runtime, '#!/bin/sh\n', { mode: 0o644 });
+    const m = launchMonitor(shellSpec('unused', { argv: [runtime] }));
+    expect(await m.next('start-failed')).toMatchObject({ exitCode: 125, message: `monitor: cannot run ${runtime}: EACCES: permission denied` });
+    expect(await m.exit).toBe(0);
+  });
+
+  it('a log file it cannot create: start-failed 125, nothing run, exit command run', async () => {
+    const marker = join(dir, 'cleaned-up');
+    const logPath = join(dir, 'missing-dir', 'ctr.log');
+    const spec = shellSpec('echo $$ > "$PIDFILE"; touch "$DIR/ran"', { logPath, exitCommand: ['/bin/sh', '-c', `touch ${marker}`] });
+    const m = launchMonitor(spec);
+    expect(await m.next('start-failed')).toMatchObject({
+      exitCode: 125,
+      message: `monitor: cannot open the container log ${logPath}: ENOENT: no such file or directory`,
+    });
+    expect(readExit(spec.exitFile)).toMatchObject({ exitCode: 125 });
+    expect(await m.exit).toBe(0);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('an attach socket it cannot bind: start-failed 125, nothing run', async () => {
+    const sock = join(dir, 'no-such-dir', 'attach.sock');
+    const m = launchMonitor(shellSpec('echo $$ > "$PIDFILE"; touch "$DIR/ran"', { stdin: true, attachSocket: sock }));
+    expect(await m.next('start-failed')).toMatchObject({
+      exitCode: 125,
+      message: `monitor: cannot listen on the attach socket ${sock}: ENOENT: no such file or directory`,
+    });
     expect(await m.exit).toBe(0);
     expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 
-  it('an invalid launch spec: start-failed naming the problem, monitor exits 2', async () => {
-    const child = spawn(process.execPath, [MONITOR_MAIN], { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
-    track(child.pid);
-    child.stdin!.end(JSON.stringify({ v: 1, containerId: 'x', argv: [], logPath: 'relative.log' }));
+  it.each([
+    [['--cid', 'x', '--log', 'relative.log', '--exit-file', '/e', '--pid-file', '/p', '--', '/bin/true'], '--log: expected an absolute path, got "relative.log"'],
+    [['--cid', 'x', '--log', '/l', '--exit-file', '/e', '--pid-file', '/p'], 'no runtime command line after --'],
+    [['--cid', 'x', '--log', '/l', '--pid-file', '/p', '--', '/bin/true'], 'missing --exit-file'],
+    [['--cid', 'x', '--log', '/l', '--exit-file', '/e', '--pid-file', '/p', '--verbose', '--', '/bin/true'], 'unknown option --verbose'],
+    [['--cid', 'x', '--log', '/l', '--exit-file', '/e', '--pid-file', '/p', '--attach-socket', '/s', '--', '/bin/true'], '--attach-socket needs --stdin'],
+    [['--cid', 'x', '--log', '/l', '--exit-file', '/e', '--pid-file'], '--pid-file needs a value'],
+  ])('a bad command line %j: start-failed 125 naming the problem, monitor exits 2, nothing run', async (args, problem) => {
+    const child = spawnMonitor({ file: MONITOR_BINARY, argv0: 'tsengine-monitor x', args: args.map((a) => a.replace(/^\/[elp]$/, (p) => join(dir, p))) });
     let out = '';
-    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (out += d));
+    (child.stdio[3] as Socket).setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(2);
-    expect(decodeEvent(out.trim())).toMatchObject({ type: 'start-failed', exitCode: 125, message: expect.stringContaining('argv') });
+    expect(decodeEvent(out.trim())).toEqual({ v: 1, type: 'start-failed', exitCode: 125, message: `monitor: bad arguments: ${problem}` });
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
@@ -361,6 +614,30 @@ describe('monitor stdin', () => {
     expect(record.exitCode).toBe(0);
     expect(streamText(readLog(spec.logPath), 'stdout')).toBe('hello\nworld');
     expect(existsSync(sock)).toBe(false);
+    client.destroy();
+    expect(await m.exit).toBe(0);
+  });
+
+  it('passes a large input through with backpressure, and turns away clients after stdin closed', async () => {
+    const sock = join(dir, 'attach.sock');
+    // The container starts reading late: the client waits (the monitor buffers 16 KiB), and every byte arrives.
+    const spec = shellSpec('echo $$ > "$PIDFILE"; sleep 0.5; wc -c; sleep 0.3', { stdin: true, attachSocket: sock });
+    const m = launchMonitor(spec);
+    await m.next('started');
+    const client = connect(sock);
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    const size = 4 * 1024 * 1024;
+    client.end(Buffer.alloc(size, 'z'));
+    await waitFor('the count', () => (readFileSync(spec.logPath, 'utf8').includes(`${size}`) ? true : undefined));
+    const late = connect(sock);
+    late.on('error', () => undefined); // refused or reset: turned away either way
+    const lateEnded = await new Promise<string>((r) => {
+      late.once('close', () => r('closed'));
+      late.resume();
+    });
+    expect(lateEnded).toBe('closed');
+    expect((await m.next('exited')).record.exitCode).toBe(0);
+    expect(streamText(readLog(spec.logPath), 'stdout').trim()).toBe(`${size}`);
     client.destroy();
     expect(await m.exit).toBe(0);
   });

@@ -67,6 +67,12 @@ describe('resolveRuntime', () => {
       supportsJsonLog: true,
       hostNetworkArgs: [],
       privateNetworkArgs: [],
+      source: 'built-in',
+      supportsSystemdCgroup: true,
+      supportsExec: true,
+      supportsTty: true,
+      supportsPause: true,
+      verified: true,
     });
   });
 
@@ -141,7 +147,7 @@ describe('resolveRuntime', () => {
     const extra = new Map([['youki', { path: join(bin, 'tse-noexec') }]]);
     expect(codeOf(() => resolveRuntime('youki', opts({ extra })))).toEqual({
       code: 'RUNTIME_NOT_FOUND',
-      message: `OCI runtime "youki" not found: registered path ${join(bin, 'tse-noexec')} is not executable`,
+      message: `OCI runtime "youki" not found: registered in options: ${join(bin, 'tse-noexec')} is not executable`,
     });
     const relative = new Map([['youki', { path: 'bin/youki' }]]);
     expect(codeOf(() => resolveRuntime('youki', opts({ extra: relative }))).code).toBe('INVALID_ARGUMENT');
@@ -152,7 +158,52 @@ describe('resolveRuntime', () => {
     expect(codeOf(() => resolveRuntime('..', opts())).code).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => resolveRuntime('', opts())).code).toBe('INVALID_ARGUMENT');
     const shim = codeOf(() => resolveRuntime('io.containerd.kata.v2', opts()));
-    expect(shim).toEqual({ code: 'INVALID_ARGUMENT', message: 'runtime "io.containerd.kata.v2" is a containerd shim v2 runtime, not a runc-compatible CLI' });
+    expect(shim).toEqual({
+      code: 'INVALID_ARGUMENT',
+      message:
+        'runtime "io.containerd.kata.v2" is a containerd shim v2 runtime, not a runc-compatible CLI: register a runc-compatible binary instead (Kata 1.x kata-runtime): tsengine runtime add NAME /path/to/binary',
+    });
     expect(codeOf(() => resolveRuntime('/usr/bin/containerd-shim-runc-v2', opts())).code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('tries registered candidates in order (containers.conf lists): the first usable wins, a bare name is looked up on PATH', () => {
+    const extra = new Map([
+      ['tse-multi', { paths: [join(dir, 'nowhere', 'tse'), join(bin, 'tse-noexec'), join(bin2, 'tse-youki')], source: '/etc/x.conf:3' }],
+      ['tse-bare', { paths: ['tse-shadowed'], source: 'daemon.json' }],
+    ]);
+    expect(resolveRuntime('tse-multi', opts({ extra }))).toMatchObject({ path: join(bin2, 'tse-youki'), source: '/etc/x.conf:3' });
+    expect(resolveRuntime('tse-bare', opts({ extra })).path).toBe(join(bin2, 'tse-shadowed'));
+    const none = codeOf(() => resolveRuntime('tse-multi', opts({ extra: new Map([['tse-multi', { paths: [join(bin, 'tse-dir'), 'tse-nosuch'], source: 'f.toml:2' }]]) })));
+    expect(none).toEqual({
+      code: 'RUNTIME_NOT_FOUND',
+      message: `OCI runtime "tse-multi" not found: registered in f.toml:2: ${join(bin, 'tse-dir')} is a directory; no executable "tse-nosuch" on PATH`,
+    });
+  });
+
+  it('a registration with args only (runtimes_flags) looks the name up and adds its args', () => {
+    const extra = new Map([['crun', { paths: [], args: ['--debug'], source: 'c.conf' }]]);
+    expect(resolveRuntime('crun', opts({ extra }))).toMatchObject({ path: join(bin, 'crun'), kind: 'crun', globalArgs: ['--debug'], source: 'c.conf' });
+  });
+
+  it('a registration with a containerd shim type is refused when used, naming where it is registered and what to use', () => {
+    const extra = new Map([['kata', { shimType: 'io.containerd.kata.v2', source: '/etc/docker/daemon.json:4' }]]);
+    const e = codeOf(() => resolveRuntime('kata', opts({ extra })));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toBe(
+      'runtime "kata" (/etc/docker/daemon.json:4) has runtimeType "io.containerd.kata.v2", a containerd shim v2 runtime, not a runc-compatible CLI: register a runc-compatible binary instead (Kata 1.x kata-runtime): tsengine runtime add NAME /path/to/binary',
+    );
+  });
+
+  it('kinds come from the traits table by binary name: youki, kata (as kata-runtime), krun by the name it is invoked as', () => {
+    exe(join(bin, 'youki'));
+    exe(join(bin, 'kata-qemu'));
+    symlinkSync(join(bin, 'crun'), join(bin, 'krun')); // as Fedora installs it: krun -> crun
+    expect(resolveRuntime(join(bin, 'youki'), opts())).toMatchObject({ kind: 'youki', verified: false, supportsExec: true });
+    // podman's built-in name `kata` is looked up by each binary Kata installs.
+    expect(resolveRuntime('kata', opts())).toMatchObject({ name: 'kata', path: join(bin, 'kata-qemu'), kind: 'kata-runtime', source: 'built-in' });
+    expect(resolveRuntime('krun', opts())).toMatchObject({ kind: 'krun', supportsExec: false });
+    // A name of our own for crun is still crun: only krun takes its identity from its own name.
+    expect(resolveRuntime('my-runc', opts()).kind).toBe('runc');
+    expect(resolveRuntime('tse-youki', opts()).source).toBe('PATH');
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * engine.info(): what `tsengine info` shows, shaped like podman's `podman info` (libpod/define/info.go) so
+ * `--format '{{.Host.OCIRuntime.Name}}'` and `{{.Store.GraphRoot}}` work as they do there. Field names are
+ * podman's Go names; the CLI prints podman's YAML/JSON keys from them. Beyond podman: every runtime known
+ * by name (`Host.OCIRuntimes`) and where the default came from (`Host.OCIRuntime.DefaultFrom`). Rootless
+ * details (ID mappings, slirp/pasta) are issue 6's to add under Host.Security and Host.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { arch, cpus, hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../storage/package-root.ts';
+import type { Containers } from './container/containers.ts';
+import type { Images } from './image/images.ts';
+import type { RegistriesConf } from './image/short-names.ts';
+import { placeOf } from './runtime/registration.ts';
+import type { RuntimeInfo, Runtimes } from './runtime/runtimes.ts';
+
+export interface OciRuntimeInfo {
+  readonly Name: string;
+  /** Empty when the binary is missing. */
+  readonly Path: string;
+  readonly Version: string;
+  /** The file that registers it, 'built-in', 'PATH', … */
+  readonly Source: string;
+  /** 'ok', 'missing' or 'refused' (a containerd shim). */
+  readonly Status: RuntimeInfo['status'];
+}
+
+export interface SystemInfo {
+  readonly Host: {
+    readonly Arch: string;
+    readonly OS: string;
+    readonly Kernel: string;
+    readonly Hostname: string;
+    readonly CPUs: number;
+    readonly MemTotal: number;
+    /** 'v2' when /sys/fs/cgroup is the unified hierarchy, else 'v1'. */
+    readonly CgroupsVersion: 'v1' | 'v2';
+    /** The default runtime. */
+    readonly OCIRuntime: OciRuntimeInfo & { readonly DefaultFrom: string };
+    /** Every runtime known by name (as `runtime ls`), by name. */
+    readonly OCIRuntimes: Readonly<Record<string, OciRuntimeInfo>>;
+    readonly Security: { readonly Rootless: boolean };
+  };
+  readonly Store: {
+    readonly GraphRoot: string;
+    readonly RunRoot: string;
+    readonly ContainerStore: { readonly Number: number; readonly Running: number; readonly Stopped: number };
+    readonly ImageStore: { readonly Number: number };
+    /** The runtime config files read (tsengine.toml, daemon.json, containers.conf), lowest precedence first. */
+    readonly ConfigFiles: readonly string[];
+  };
+  readonly Registries: { readonly search: readonly string[] };
+  readonly Version: { readonly Version: string; readonly NodeVersion: string; readonly OsArch: string };
+}
+
+export interface InfoDeps {
+  readonly root: string;
+  readonly runRoot: string;
+  readonly rootless: boolean;
+  readonly runtimes: Runtimes;
+  readonly containers: Containers;
+  readonly images: Images;
+  readonly registriesConf: () => RegistriesConf;
+}
+
+/** Node's process.arch → Go's GOARCH, as podman prints it. */
+const GOARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+function runtimeInfo(r: RuntimeInfo): OciRuntimeInfo {
+  return { Name: r.name, Path: r.path ?? '', Version: r.version ?? '', Source: r.source, Status: r.status };
+}
+
+export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
+  const list = await d.runtimes.list(o.signal ? { signal: o.signal } : {});
+  const def = d.runtimes.default();
+  const current = list.find((r) => r.isDefault);
+  const containers = await d.containers.list({ all: true });
+  const images = await d.images.list();
+  const goArch = GOARCH[arch()] ?? arch();
+  return {
+    Host: {
+      Arch: goArch,
+      OS: 'linux',
+      Kernel: release(),
+      Hostname: hostname(),
+      CPUs: cpus().length,
+      MemTotal: totalmem(),
+      CgroupsVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : 'v1',
+      OCIRuntime: {
+        ...(current !== undefined ? runtimeInfo(current) : { Name: def.name, Path: '', Version: '', Source: '', Status: 'missing' as const }),
+        DefaultFrom: placeOf(def),
+      },
+      OCIRuntimes: Object.fromEntries(list.map((r) => [r.name, runtimeInfo(r)])),
+      Security: { Rootless: d.rootless },
+    },
+    Store: {
+      GraphRoot: d.root,
+      RunRoot: d.runRoot,
+      ContainerStore: {
+        Number: containers.length,
+        Running: containers.filter((c) => c.state === 'running').length,
+        Stopped: containers.filter((c) => c.state === 'exited').length,
+      },
+      ImageStore: { Number: images.length },
+      ConfigFiles: d.runtimes.config().files,
+    },
+    Registries: { search: d.registriesConf().unqualifiedSearchRegistries },
+    Version: { Version: packageVersion(), NodeVersion: process.version, OsArch: `linux/${goArch}` },
+  };
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '';
+}

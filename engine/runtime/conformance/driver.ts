@@ -1,0 +1,277 @@
+/**
+ * Drives the runtime binary for the conformance cases: the runc CLI verbs (runtime-spec runtime.md's
+ * operations plus runc's `run` and `exec`), each call's exit code, output and JSON log kept, so a case can
+ * judge the runtime's own behaviour. OciCliRuntime (oci-cli.ts) is for the engine: it smooths runtime
+ * differences over (state falls back to `list`, kill tolerates a stopped container). Here those differences
+ * are the point, so the calls are raw; OciCliRuntime only does the clean-up, where smoothing is wanted.
+ *
+ * Every container id handed to `run` or `create` is remembered, and `cleanup` force-deletes them all.
+ */
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isErrno } from '../../../storage/errors.ts';
+import type { OciProcess } from '../../container/oci-spec.ts';
+import { isEngineError } from '../../errors.ts';
+import { OciCliRuntime } from '../oci-cli.ts';
+import { parseStateOutput, type OciState, type OciStatus } from '../oci-state.ts';
+import type { RuntimeProfile } from '../profiles.ts';
+import { runtimeErrorMessages } from '../runtime-log.ts';
+import type { Bundle } from './workspace.ts';
+
+/** A runtime call that takes longer is ended (SIGTERM, then SIGKILL 5 s later) and reported as timed out. */
+const CALL_TIMEOUT_MS = 30_000;
+/** A foreground `run` lives as long as its container; the cases' containers end within seconds. */
+const RUN_TIMEOUT_MS = 60_000;
+const POLL_MS = 20;
+
+export interface Invocation {
+  /** The runtime's args (after the binary), for reasons. */
+  readonly args: readonly string[];
+  /** undefined when the runtime did not exit by itself (timed out, aborted, killed). */
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The error-level messages of the runtime's JSON log (--log … --log-format json). */
+  readonly logErrors: readonly string[];
+  readonly timedOut: boolean;
+}
+
+export interface Running {
+  readonly id: string;
+  /** Whether `text` appeared on the container's stdout within `timeoutMs` (false if the run ended first). */
+  waitForOutput(text: string, timeoutMs: number): Promise<boolean>;
+  /** The foreground runtime's end (the container's exit code for runc, crun and runsc). Never rejects. */
+  readonly done: Promise<Invocation>;
+}
+
+export interface StateAnswer {
+  readonly call: Invocation;
+  /** The parsed answer when `state` succeeded and printed valid state JSON. */
+  readonly state?: OciState;
+  /** Why the answer could not be parsed. */
+  readonly malformed?: string;
+}
+
+/** One line about a call that did not go as wanted: how it ended and the runtime's last words. */
+export function describeCall(c: Invocation): string {
+  const how = c.timedOut ? 'timed out' : c.exitCode === undefined ? 'did not exit by itself' : `exit ${c.exitCode}`;
+  const said = c.logErrors.at(-1) ?? c.stderr.split('\n').filter((l) => l.trim() !== '').at(-1);
+  return `\`${c.args[0] ?? ''}\` ${how}${said === undefined ? '' : `: ${said.trim()}`}`;
+}
+
+export class RuntimeDriver {
+  readonly profile: RuntimeProfile;
+  readonly #logDir: string;
+  readonly #ids = new Set<string>();
+  /** Foreground `run`s: how to end one, and its end. */
+  readonly #foreground = new Set<{ readonly kill: () => void; readonly done: Promise<unknown> }>();
+  #calls = 0;
+
+  /** `profile.stateRoot` is the check's own --root; `logDir` (existing) gets the runtime's log of each call. */
+  constructor(profile: RuntimeProfile, logDir: string) {
+    this.profile = profile;
+    this.#logDir = logDir;
+  }
+
+  /** `run --bundle B ID` in the foreground, stdio piped (stdin from `input`, else /dev/null). */
+  run(b: Bundle, o: { readonly input?: string; readonly signal: AbortSignal }): Running {
+    this.#ids.add(b.id);
+    const logFile = join(b.dir, 'run.log');
+    const args = ['run', '--bundle', b.dir, b.id];
+    const sub = execa(this.profile.path, this.#argv(args, logFile, true), {
+      reject: false,
+      stripFinalNewline: false,
+      ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
+      timeout: RUN_TIMEOUT_MS,
+      cancelSignal: o.signal,
+    });
+    let seen = '';
+    const watchers = new Set<() => void>();
+    sub.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      for (const w of watchers) w();
+    });
+    const done = sub.then((r) => {
+      for (const w of watchers) w();
+      return toInvocation(args, r, logFile);
+    });
+    this.#foreground.add({ kill: () => void sub.kill('SIGKILL'), done });
+    let ended = false;
+    void done.then(() => {
+      ended = true;
+    });
+    return {
+      id: b.id,
+      done,
+      waitForOutput: (text, timeoutMs) =>
+        new Promise<boolean>((resolve) => {
+          const check = () => {
+            if (!seen.includes(text) && !ended) return;
+            watchers.delete(check);
+            clearTimeout(timer);
+            resolve(seen.includes(text));
+          };
+          const timer = setTimeout(() => {
+            watchers.delete(check);
+            resolve(false);
+          }, timeoutMs);
+          watchers.add(check);
+          check();
+        }),
+    };
+  }
+
+  /**
+   * `create --bundle B [--console-socket S] ID`. The runtime's stdout and stderr go to files in the
+   * bundle, not pipes: the container inherits them and would hold a pipe open long after `create` exits.
+   */
+  async create(b: Bundle, o: { readonly consoleSocket?: string; readonly signal: AbortSignal }): Promise<Invocation> {
+    this.#ids.add(b.id);
+    const out = join(b.dir, 'create.out');
+    const err = join(b.dir, 'create.err');
+    const logFile = join(b.dir, 'create.log');
+    const args = ['create', '--bundle', b.dir, ...(o.consoleSocket !== undefined ? ['--console-socket', o.consoleSocket] : []), b.id];
+    // The runtime's stdio are files (plain fds, through node's spawn: execa's `{ file }` pipes through a
+    // socket pair, which the container would hold open).
+    const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
+    const r = await new Promise<{ exitCode: number | undefined; timedOut: boolean }>((resolve, reject) => {
+      const child = spawn(this.profile.path, this.#argv(args, logFile, true), {
+        stdio: ['ignore', fds[0], fds[1]],
+        timeout: CALL_TIMEOUT_MS,
+        signal: o.signal,
+        killSignal: 'SIGKILL',
+      });
+      child.on('error', (e) => {
+        // The abort: 'close' follows (the runtime was killed). A binary gone since the check began: no 'close'.
+        if (e.name === 'AbortError') return;
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'EACCES')) resolve({ exitCode: undefined, timedOut: false });
+        else reject(e);
+      });
+      child.on('close', (code) => resolve({ exitCode: code ?? undefined, timedOut: code === null && !o.signal.aborted }));
+    }).finally(() => {
+      for (const fd of fds) closeSync(fd);
+    });
+    return { ...toInvocation(args, r, logFile), stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  }
+
+  start(id: string, signal: AbortSignal): Promise<Invocation> {
+    return this.#call(['start', id], signal);
+  }
+
+  kill(id: string, signal: number, abort: AbortSignal): Promise<Invocation> {
+    return this.#call(['kill', id, String(signal)], abort);
+  }
+
+  delete(id: string, o: { readonly force: boolean; readonly signal: AbortSignal }): Promise<Invocation> {
+    return this.#call(['delete', ...(o.force ? ['--force'] : []), id], o.signal);
+  }
+
+  /** `exec --process FILE ID`: the form every runc-compatible CLI takes (podman uses it too). */
+  exec(b: Bundle, process: OciProcess, signal: AbortSignal): Promise<Invocation> {
+    const file = join(b.dir, 'exec-process.json');
+    writeFileSync(file, JSON.stringify(process));
+    return this.#call(['exec', '--process', file, b.id], signal);
+  }
+
+  async state(id: string, signal: AbortSignal): Promise<StateAnswer> {
+    const call = await this.#call(['state', id], signal);
+    if (call.exitCode !== 0) return { call };
+    try {
+      return { call, state: parseStateOutput(this.profile.name, id, call.stdout) };
+    } catch (e) {
+      if (isEngineError(e) && e.code === 'RUNTIME_FAILED') return { call, malformed: e.message };
+      throw e;
+    }
+  }
+
+  /**
+   * Polls `state` until it reports `want`, for at most `timeoutMs`. Returns the last answer. A failing
+   * `state` counts as "not yet": runsc fails it for a few ms after `create` returns (measured).
+   */
+  async waitForStatus(id: string, want: OciStatus, timeoutMs: number, signal: AbortSignal): Promise<StateAnswer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const a = await this.state(id, signal);
+      if (a.state?.status === want || Date.now() > deadline) return a;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /**
+   * Force-deletes every container this driver started (an unknown id is fine: OciCliRuntime.delete is
+   * idempotent), then waits for the foreground runtimes, killing any that outlive their container.
+   * Returns the errors; the caller decides how loud to be.
+   */
+  async cleanup(): Promise<unknown[]> {
+    const rt = new OciCliRuntime(this.profile);
+    const errors: unknown[] = [];
+    for (const id of this.#ids) {
+      try {
+        await rt.delete(id, { force: true });
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    for (const run of this.#foreground) {
+      const timer = setTimeout(run.kill, 10_000);
+      await run.done;
+      clearTimeout(timer);
+    }
+    return errors;
+  }
+
+  async #call(args: readonly string[], signal: AbortSignal): Promise<Invocation> {
+    const logFile = join(this.#logDir, `${++this.#calls}-${args[0]}.log`);
+    const r = await execa(this.profile.path, this.#argv(args, logFile, false), {
+      reject: false,
+      stdin: 'ignore',
+      stripFinalNewline: false,
+      timeout: CALL_TIMEOUT_MS,
+      cancelSignal: signal,
+    });
+    return toInvocation(args, r, logFile);
+  }
+
+  /** Global flags as the engine passes them (oci-cli.ts runArgv): --root, the JSON log, network args for run/create, the profile's args last. */
+  #argv(args: readonly string[], logFile: string, startsContainer: boolean): string[] {
+    const p = this.profile;
+    return [
+      '--root',
+      p.stateRoot,
+      ...(p.supportsJsonLog ? ['--log', logFile, '--log-format', 'json'] : []),
+      // Our bundles give the container a network namespace of its own (runsc needs --network=none there).
+      ...(startsContainer ? (p.privateNetworkArgs ?? []) : []),
+      ...p.globalArgs,
+      ...args,
+    ];
+  }
+}
+
+interface ExecaOutcome {
+  readonly exitCode?: number | undefined;
+  readonly stdout?: unknown;
+  readonly stderr?: unknown;
+  readonly timedOut: boolean;
+}
+
+function toInvocation(args: readonly string[], r: ExecaOutcome, logFile: string): Invocation {
+  return {
+    args,
+    exitCode: r.exitCode,
+    stdout: typeof r.stdout === 'string' ? r.stdout : '',
+    stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    logErrors: runtimeErrorMessages(readLog(logFile)),
+    timedOut: r.timedOut,
+  };
+}
+
+function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return ''; // runc writes its log only when it has something to say
+    throw e;
+  }
+}

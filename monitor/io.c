@@ -1,0 +1,48 @@
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return errno;
+	return 0;
+}
+
+int set_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+		return errno;
+	return 0;
+}
+
+int close_fd(int fd)
+{
+	if (fd >= 0) {
+		int saved = errno;
+		/* Linux frees the descriptor even when close() reports EINTR or EIO: never retry it. */
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}

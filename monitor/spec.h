@@ -1,0 +1,42 @@
+/*
+ * The launch spec, from the monitor's command line (monitor/protocol.ts launchArgv() writes it):
+ *
+ *   tsengine-monitor --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
+ *       [--stdin [--attach-socket PATH]] [--exit-command-log PATH] [--exit-command-arg ARG]...
+ *       -- RUNTIME [ARG]...
+ *
+ * Every option takes the next argument whole as its value, so a value may start with "--". The runtime's
+ * environment is the monitor's own. Paths are absolute (the monitor runs in /).
+ */
+#ifndef TSENGINE_MONITOR_SPEC_H
+#define TSENGINE_MONITOR_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct launch_spec {
+	const char *container_id;
+	/* The container's CRI (k8s-file) log, appended. */
+	const char *log_path;
+	/* Written atomically when the runtime exits. */
+	const char *exit_file;
+	/* Written by the runtime: its appearance means "started". */
+	const char *pid_file;
+	/* The runtime's own JSON log (--log … --log-format json), or NULL. */
+	const char *runtime_log;
+	/* The container's stdin is a pipe we hold (docker -i), else /dev/null. */
+	bool stdin_pipe;
+	/* With stdin_pipe: clients of this unix socket feed the container's stdin. Or NULL. */
+	const char *attach_socket;
+	/* Where the exit command's output goes (appended), or NULL for /dev/null. */
+	const char *exit_command_log;
+	/* NULL-terminated; NULL when there is no exit command. */
+	char **exit_command;
+	/* NULL-terminated, at least one element: the runtime command line, run in the foreground. */
+	char **runtime_argv;
+};
+
+/* Fills spec from main()'s argv. Returns 0, or -1 with a one-line reason in err. */
+int parse_launch_spec(int argc, char **argv, struct launch_spec *spec, char *err, size_t err_size);
+
+#endif
