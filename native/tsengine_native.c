@@ -12,6 +12,8 @@
  *   unixListen(path: string): number                              (a listening AF_UNIX socket's fd)
  *   recvFd(listenFd: number, timeoutMs: number): Promise<number>  (accept once, take the SCM_RIGHTS fd)
  *   setWindowSize(fd: number, rows: number, cols: number): void   (ioctl TIOCSWINSZ)
+ *   mountOverlay(layersDir: string, options: string, target: string): void   (mount(2), relative lowerdirs)
+ *   umount(target: string, detach: boolean): void                  (umount2, MNT_DETACH when detach)
  *
  * The last three serve `--console-socket` (runtime-spec runtime.md, runc's docs/terminals.md): the runtime
  * connects to our socket and sends the pty master as SCM_RIGHTS ancillary data, which Node cannot receive
@@ -24,6 +26,10 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/mount.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,6 +438,71 @@ static napi_value js_set_window_size(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- overlay mounts (storage/overlay.ts) ----
+ * mount(2) and umount2(2) directly instead of spawning mount(8)/umount(8): each spawn from node cost ~10 ms
+ * of the CLI's `run` (measured; DESIGN.md section 2 says to choose per call site). The overlay's lowerdirs
+ * are given relative to the layers directory (64 layers fit in a page that way, 40 with absolute paths),
+ * and the kernel resolves them against the mounting thread's working directory. A process-wide chdir
+ * would move every other thread's (node's worker pool resolves relative paths too), so the mount runs on a
+ * thread of its own that first unshares its filesystem context (CLONE_FS): its chdir is its alone. */
+struct overlay_mount {
+  const char *dir, *options, *target;
+  int err;
+  const char *syscall;
+};
+
+static void *overlay_mount_thread(void *arg) {
+  struct overlay_mount *m = arg;
+  m->err = 0;
+  if (unshare(CLONE_FS) != 0) m->syscall = "unshare";
+  else if (chdir(m->dir) != 0) m->syscall = "chdir";
+  else if (mount("overlay", m->target, "overlay", 0, m->options) != 0) m->syscall = "mount";
+  else return NULL;
+  m->err = errno;
+  return NULL;
+}
+
+/* mountOverlay(layersDir: string, options: string, target: string): void */
+static napi_value js_mount_overlay(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  char *dir = get_string(env, argv[0], "layersDir");
+  char *options = dir ? get_string(env, argv[1], "options") : NULL;
+  char *target = options ? get_string(env, argv[2], "target") : NULL;
+  if (target != NULL) {
+    struct overlay_mount m = {dir, options, target, 0, NULL};
+    pthread_t thread;
+    int err = pthread_create(&thread, NULL, overlay_mount_thread, &m);
+    if (err != 0) {
+      throw_errno(env, err, "pthread_create", NULL);
+    } else if ((err = pthread_join(thread, NULL)) != 0) {
+      throw_errno(env, err, "pthread_join", NULL);
+    } else if (m.err != 0) {
+      throw_errno(env, m.err, m.syscall, strcmp(m.syscall, "chdir") == 0 ? dir : target);
+    }
+  }
+  free(dir);
+  free(options);
+  free(target);
+  return NULL;
+}
+
+/* umount(target: string, detach: boolean): void — umount2 with MNT_DETACH when detach (umount -l). */
+static napi_value js_umount(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  bool detach = false;
+  if (napi_get_value_bool(env, argv[1], &detach) != napi_ok) {
+    napi_throw_type_error(env, NULL, "Expected `detach` to be a boolean");
+    return NULL;
+  }
+  char *target = get_string(env, argv[0], "target");
+  if (target == NULL) return NULL;
+  if (umount2(target, detach ? MNT_DETACH : 0) != 0) throw_errno(env, errno, "umount2", target);
+  free(target);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -441,6 +512,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unixListen", NULL, js_unix_listen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recvFd", NULL, js_recv_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setWindowSize", NULL, js_set_window_size, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mountOverlay", NULL, js_mount_overlay, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

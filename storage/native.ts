@@ -20,6 +20,8 @@ interface NativeBinding {
   unixListen(path: string): number;
   recvFd(listenFd: number, timeoutMs: number): Promise<number>;
   setWindowSize(fd: number, rows: number, cols: number): void;
+  mountOverlay(layersDir: string, options: string, target: string): void;
+  umount(target: string, detach: boolean): void;
 }
 
 const ADDON = join('build', 'Release', 'tsengine_native.node');
@@ -85,4 +87,17 @@ export function recvFd(listenFd: number, timeoutMs: number): Promise<number> {
 /** ioctl(TIOCSWINSZ): sets a terminal's size; on a pty master, the process on the other side sees it (and gets SIGWINCH). */
 export function setWindowSize(fd: number, rows: number, cols: number): void {
   load().setWindowSize(fd, rows, cols);
+}
+
+/**
+ * mount(2) of an overlay at `target` whose lowerdirs in `options` may be relative to `layersDir`: the call
+ * runs on a thread of its own with its own working directory (the process's is untouched).
+ */
+export function mountOverlay(layersDir: string, options: string, target: string): void {
+  load().mountOverlay(layersDir, options, target);
+}
+
+/** umount2(2); `detach`: MNT_DETACH (umount -l), the mount goes once it is no longer busy. */
+export function umount(target: string, detach = false): void {
+  load().umount(target, detach);
 }

@@ -1,16 +1,16 @@
 /**
  * A container's root filesystem: an overlay mount of the image's layers (lowerdirs, top layer first) under
- * a per-container upper and work dir. Mounted with util-linux mount(8): Node has no mount(2), and one
- * spawn per container start is cheap (~2 ms).
+ * a per-container upper and work dir. Mounted with mount(2)/umount2(2) through our addon (storage/native.ts):
+ * spawning mount(8)/umount(8) from node cost ~10 ms of every `run` each, which is its whole budget.
  *
  * The kernel copies mount options into one page and silently cuts them at 4095 bytes — the mount then
  * succeeds with the wrong layers (DESIGN.md §5). So lowerdirs are given relative to the layers directory
- * (mount runs with it as cwd; layer dir names are 26 characters) and the length is checked, never cut.
+ * (the mount runs there, on a thread of its own) and the length is checked, never cut.
  */
-import { execa } from 'execa';
+import * as native from './native.ts';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { StorageError } from './errors.ts';
+import { isErrno, StorageError } from './errors.ts';
 
 const MAX_OPTIONS = 4095;
 
@@ -42,20 +42,31 @@ export async function mountOverlay(m: OverlayMount): Promise<void> {
   if (m.layers.length === 0) throw new StorageError('LAYER_INVALID', 'an image with no layers cannot be mounted');
   // overlay needs at least one lowerdir; a single-layer image with an upper dir is fine.
   const options = overlayOptions(m);
-  const r = await execa('mount', ['-t', 'overlay', 'overlay', '-o', options, m.target], { cwd: m.layersDir, reject: false });
-  if (r.exitCode !== 0) {
-    throw new StorageError('STORE_CORRUPT', `mounting the container's root filesystem at ${m.target}: ${r.stderr.trim() || `mount exited ${r.exitCode}`}`);
+  try {
+    native.mountOverlay(m.layersDir, options, m.target);
+  } catch (e) {
+    // The kernel says why only in dmesg; errno is what we have (EINVAL: bad options or lowerdir, ENOENT, EPERM).
+    if (!isErrno(e)) throw e;
+    throw new StorageError('STORE_CORRUPT', `mounting the container's root filesystem at ${m.target}: ${e.message}`, { cause: e });
   }
 }
 
 /** Unmounts `target` if it is a mount point; lazily when busy. */
 export async function unmount(target: string): Promise<void> {
   if (!isMountPoint(target)) return;
-  const r = await execa('umount', [target], { reject: false });
-  if (r.exitCode === 0 || !isMountPoint(target)) return;
-  const lazy = await execa('umount', ['-l', target], { reject: false });
-  if (lazy.exitCode !== 0 && isMountPoint(target)) {
-    throw new StorageError('STORE_CORRUPT', `unmounting ${target}: ${lazy.stderr.trim() || r.stderr.trim()}`);
+  try {
+    native.umount(target);
+    return;
+  } catch (e) {
+    // EBUSY: something still uses it (a process that escaped the container). EINVAL: unmounted meanwhile.
+    if (!isErrno(e, 'EBUSY') && !isErrno(e, 'EINVAL')) throw e;
+    if (!isMountPoint(target)) return;
+  }
+  try {
+    native.umount(target, true);
+  } catch (e) {
+    if (!isErrno(e)) throw e;
+    if (isMountPoint(target)) throw new StorageError('STORE_CORRUPT', `unmounting ${target}: ${e.message}`, { cause: e });
   }
 }
 
