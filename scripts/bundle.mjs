@@ -8,6 +8,7 @@
 // external (a native addon).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { build } from 'esbuild';
 
 await build({
@@ -29,7 +30,8 @@ await build({
 // ---- the start-up snapshot and the `tsengine` launcher ----
 // A CommonJS bundle of cmd/snapshot-entry.ts, evaluated once by `node --build-snapshot`; every `tsengine`
 // call then deserializes that heap (cmd/snapshot-entry.ts says what it saves). CommonJS because node 20
-// builds snapshots from one classic script. Two patches make the module graph snapshot-safe: string-width
+// builds snapshots from one classic script. Patches below make the module graph snapshot-safe (and cheaper
+// to start): string-width
 // creates an Intl.Segmenter at import (ICU objects cannot be serialized; made lazy), and yargs' platform
 // shim reads process.stdout.columns at import (that would open stdout during the build; we set the
 // width ourselves in cmd/cli.ts). `import.meta.url` becomes a global that the snapshot's main function sets
@@ -41,6 +43,16 @@ const snapshotSafe = {
       contents: patch(a.path, 'const segmenter = new Intl.Segmenter();', 'let segmenterInstance; const segmenter = { segment: (s) => (segmenterInstance ??= new Intl.Segmenter()).segment(s) };'),
       loader: 'js',
     }));
+    // Every yargs() guesses its own version by finding and reading a package.json (~6 ms); cmd/cli.ts
+    // sets ours explicitly right after.
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, (a) => ({
+      contents: patch(a.path, '        yargs.version();\n', ''),
+      loader: 'js',
+    }));
+    // better-sqlite3's JavaScript goes into the snapshot; storage/sqlite.snapshot.ts loads its binding.
+    b.onResolve({ filter: /^\.\/sqlite\.ts$/ }, (a) =>
+      a.importer.endsWith(`${sep}storage${sep}db.ts`) ? { path: join(dirname(a.importer), 'sqlite.snapshot.ts') } : undefined,
+    );
     b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (a) => ({
       contents: patch(a.path, "typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null", 'null'),
       loader: 'js',
@@ -62,7 +74,6 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['better-sqlite3'],
   plugins: [snapshotSafe],
   define: { 'import.meta.url': 'globalThis.__tsengineModuleUrl' },
   // At build time the bundle's own location stands in; the main function replaces it.

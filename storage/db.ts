@@ -4,7 +4,7 @@
  * WAL + busy timeout let several tsengine processes (CLIs, embedders) share one store.
  */
 import type Database from 'better-sqlite3';
-import { createRequire } from 'node:module';
+import { newDatabase } from './sqlite.ts';
 import { StorageError } from './errors.ts';
 
 export type Db = Database.Database;
@@ -89,18 +89,10 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/**
- * better-sqlite3 is loaded on first open, not at import: verbs that never open the store (`--help`, usage
- * errors) skip loading the native module, and the CLI's start-up snapshot (scripts/bundle.mjs) can hold
- * storage/ without a native binding, which a V8 snapshot cannot contain.
- */
-let sqlite: typeof Database | undefined;
-
 export function openDb(path: string, o: { readonly?: boolean } = {}): Db {
-  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
   let db: Db;
   try {
-    db = new sqlite(path, { timeout: 15_000, readonly: o.readonly ?? false });
+    db = newDatabase(path, { timeout: 15_000, readonly: o.readonly ?? false });
   } catch (e) {
     throw new StorageError('STORE_CORRUPT', `opening the store database ${path}: ${(e as Error).message}`, { cause: e });
   }
