@@ -35,6 +35,20 @@
       "configurations": {
         "Release": { "cflags!": ["-O3"], "cflags": ["-O2"] }
       }
+    },
+    {
+      # tsengine-userns (native/userns-helper.c): holds the rootless user namespace and execs the CLI into it
+      # (node cannot setns(CLONE_NEWUSER): it is multi-threaded). A plain executable, as the monitor above.
+      "target_name": "tsengine-userns",
+      "type": "executable",
+      "sources": ["native/userns-helper.c"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes", "-Wformat=2"],
+      "cflags!": ["-fPIC", "-pthread", "-Wno-unused-parameter"],
+      "ldflags!": ["-rdynamic", "-pthread"],
+      "configurations": {
+        "Release": { "cflags!": ["-O3"], "cflags": ["-O2"] }
+      }
     }
   ]
 }

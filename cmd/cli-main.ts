@@ -76,6 +76,19 @@ function describeError(e: unknown): string {
 
 /** Runs one CLI invocation; call once per process. The caller exits with the returned code. */
 export async function cliMain(argv: readonly string[]): Promise<number> {
+  try {
+    // Rootless and not yet in the user namespace (inside it our euid is 0): run there instead.
+    if (process.geteuid?.() !== 0) {
+      const { runInUserNamespace } = await import('./rootless-reexec.ts');
+      const code = await runInUserNamespace(argv);
+      if (code !== undefined) return code;
+    }
+  } catch (e) {
+    const { isEngineError } = await import('../engine/index.ts');
+    if (!isEngineError(e)) throw e;
+    process.stderr.write(`Error: ${describeError(e)}\n`);
+    return exitCodeFor(e);
+  }
   handleSignals();
   try {
     return await runCli(argv, makeCtx, (s) => process.stdout.write(s));

@@ -15,6 +15,9 @@ import { Conformance } from './runtime/conformance/conformance.ts';
 import { loadRegistriesConf, type RegistriesConf } from './image/short-names.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.ts';
 import type { RegistryClient } from './registry/client.ts';
+import { userNamespaceRequired } from './rootless/enter.ts';
+import { explainUnmappedId } from './rootless/explain.ts';
+import { rootlessIds } from './rootless/ids.ts';
 
 export class Engine {
   readonly options: ResolvedEngineOptions;
@@ -38,6 +41,7 @@ export class Engine {
       removeContainer: (id) => this.containers.remove(id, { force: true }),
       registry: () => (this.#registry ??= this.#makeRegistryClient()),
       registriesConf: () => this.#conf(),
+      ...(options.rootless ? { explain: (e: unknown) => explainUnmappedId(e, options) } : {}),
     });
     // Config files are read when a runtime is first resolved, not here: `ps`, `images` never read them.
     this.runtimes = new Runtimes({
@@ -46,7 +50,7 @@ export class Engine {
       path: options.env['PATH'],
       config: {
         env: options.env,
-        euid: options.euid,
+        euid: configUid(options),
         ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
         ...(options.daemonJson !== undefined ? { daemonJson: options.daemonJson } : {}),
         ...(options.defaultRuntime !== undefined ? { defaultRuntime: options.defaultRuntime } : {}),
@@ -62,6 +66,7 @@ export class Engine {
       runtime: (name) => this.runtimes.get(name),
       exitCommand: (id) => [...cleanupCommand(), '--root', options.root, '--runroot', options.runRoot, id],
       xattrNamespace: options.rootless ? 'user' : 'trusted',
+      rootless: rootlessIds(options),
     });
     this.conformance = new Conformance({
       store,
@@ -77,6 +82,7 @@ export class Engine {
   /** Validates options, opens (creating) the store, and sweeps what killed processes left behind. */
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const resolved = resolveEngineOptions(options);
+    if (resolved.rootless && !resolved.inUserNamespace) throw userNamespaceRequired();
     mkdirSync(resolved.runRoot, { recursive: true, mode: 0o700 });
     const store = Store.open({ root: resolved.root, xattrNamespace: resolved.rootless ? 'user' : 'trusted' });
     const engine = new Engine(resolved, store);
@@ -99,7 +105,7 @@ export class Engine {
     if (this.#registriesConf) return this.#registriesConf;
     const env = { ...this.options.env };
     if (this.options.registry.registriesConf !== undefined) env['CONTAINERS_REGISTRIES_CONF'] = this.options.registry.registriesConf;
-    this.#registriesConf = loadRegistriesConf(env as Parameters<typeof loadRegistriesConf>[0], this.options.euid);
+    this.#registriesConf = loadRegistriesConf(env as Parameters<typeof loadRegistriesConf>[0], configUid(this.options));
     return this.#registriesConf;
   }
 
@@ -122,7 +128,7 @@ export class Engine {
       ...(r.dispatcher ? { dispatcher: r.dispatcher } : pools),
       ...(r.tlsVerify !== undefined ? { tlsVerify: r.tlsVerify } : {}),
       insecure: [...(r.insecure ?? []), ...this.#conf().insecure],
-      credentials: r.credentials ?? credentialsFromAuthFiles(this.options.env, r.authFile, this.options.euid),
+      credentials: r.credentials ?? credentialsFromAuthFiles(this.options.env, r.authFile, configUid(this.options)),
       userAgent: 'tsengine/0.1',
     });
   }
@@ -139,6 +145,13 @@ export class Engine {
   }
 }
 
+/**
+ * The uid whose config files apply (rootless: $XDG_CONFIG_HOME/…, /run/containers/UID): the host user's,
+ * also inside the user namespace where our euid is 0.
+ */
+function configUid(o: ResolvedEngineOptions): number {
+  return o.rootless ? o.hostUid : o.euid;
+}
 
 /**
  * The program a container's monitor runs after the container exits (cmd/cleanup-main.ts: unmount, drop

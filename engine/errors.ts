@@ -25,7 +25,15 @@ export type EngineErrorCode =
   | 'COMMAND_NOT_FOUND'
   | 'CONTAINER_NOT_FOUND'
   | 'CONTAINER_IN_USE'
-  | 'CONTAINER_NOT_RUNNING';
+  | 'CONTAINER_NOT_RUNNING'
+  /** Rootless: the user has no subordinate ID range (/etc/subuid, /etc/subgid). */
+  | 'USERNS_NO_SUBIDS'
+  /** Rootless: an image file needs a UID/GID the user's ranges do not map. */
+  | 'USERNS_ID_UNMAPPED'
+  /** Rootless: Engine.open outside the user namespace (see prepareUserNamespace). */
+  | 'USERNS_REQUIRED'
+  /** Rootless: a feature that needs privileges this host does not give an unprivileged user. */
+  | 'ROOTLESS_UNSUPPORTED';
 
 export class EngineError extends CodedError<EngineErrorCode> {}
 

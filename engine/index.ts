@@ -19,3 +19,4 @@ export type { Runtimes, RuntimeInfo, RuntimeEditResult } from './runtime/runtime
 export type { RuntimeProfile, RuntimeKind } from './runtime/profiles.ts';
 export type { DefaultRuntimeSetting } from './runtime/registration.ts';
 export type { SystemInfo, OciRuntimeInfo } from './info.ts';
+export { prepareUserNamespace, type UserNamespaceEntry } from './rootless/enter.ts';

@@ -13,6 +13,7 @@ import type { Containers } from './container/containers.ts';
 import type { Images } from './image/images.ts';
 import type { RegistriesConf } from './image/short-names.ts';
 import { placeOf } from './runtime/registration.ts';
+import { parseIdMap } from './rootless/paths.ts';
 import type { RuntimeInfo, Runtimes } from './runtime/runtimes.ts';
 
 export interface OciRuntimeInfo {
@@ -41,6 +42,15 @@ export interface SystemInfo {
     /** Every runtime known by name (as `runtime ls`), by name. */
     readonly OCIRuntimes: Readonly<Record<string, OciRuntimeInfo>>;
     readonly Security: { readonly Rootless: boolean };
+    /**
+     * podman's host.idMappings: this process's user namespace in host IDs (root: the identity map).
+     * Rootless: 0 → the user, 1.. → the subordinate ranges of /etc/subuid and /etc/subgid.
+     */
+    readonly IDMappings: { readonly UIDMap: readonly IdMap[]; readonly GIDMap: readonly IdMap[] };
+    /** How containers get a network: `none, host, private (loopback only)` rootless; see NetworkModes. */
+    readonly NetworkBackend: string;
+    /** The --network modes this engine can give a container here. */
+    readonly NetworkModes: readonly string[];
   };
   readonly Store: {
     readonly GraphRoot: string;
@@ -49,9 +59,20 @@ export interface SystemInfo {
     readonly ImageStore: { readonly Number: number };
     /** The runtime config files read (tsengine.toml, daemon.json, containers.conf), lowest precedence first. */
     readonly ConfigFiles: readonly string[];
+    /** podman's store.graphDriverName: always overlay. */
+    readonly GraphDriverName: 'overlay';
+    /** Which overlay: the kernel's (rootless: inside the user namespace, `userxattr`). No FUSE fallback yet. */
+    readonly OverlayKind: 'native' | 'native (userxattr, in the user namespace)';
   };
   readonly Registries: { readonly search: readonly string[] };
   readonly Version: { readonly Version: string; readonly NodeVersion: string; readonly OsArch: string };
+}
+
+/** One line of an ID map (podman's idtools.IDMap JSON names). */
+export interface IdMap {
+  readonly container_id: number;
+  readonly host_id: number;
+  readonly size: number;
 }
 
 export interface InfoDeps {
@@ -93,6 +114,9 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
       },
       OCIRuntimes: Object.fromEntries(list.map((r) => [r.name, runtimeInfo(r)])),
       Security: { Rootless: d.rootless },
+      IDMappings: { UIDMap: idMap('/proc/self/uid_map'), GIDMap: idMap('/proc/self/gid_map') },
+      NetworkBackend: d.rootless ? 'none and host; private: loopback only (slirp4netns not implemented yet)' : 'none and host; private: loopback only',
+      NetworkModes: ['private', 'none', 'host'],
     },
     Store: {
       GraphRoot: d.root,
@@ -104,10 +128,16 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
       },
       ImageStore: { Number: images.length },
       ConfigFiles: d.runtimes.config().files,
+      GraphDriverName: 'overlay',
+      OverlayKind: d.rootless ? 'native (userxattr, in the user namespace)' : 'native',
     },
     Registries: { search: d.registriesConf().unqualifiedSearchRegistries },
     Version: { Version: packageVersion(), NodeVersion: process.version, OsArch: `linux/${goArch}` },
   };
+}
+
+function idMap(path: string): IdMap[] {
+  return parseIdMap(readFileSync(path, 'utf8')).map((m) => ({ container_id: m.inside, host_id: m.outside, size: m.count }));
 }
 
 function packageVersion(): string {

@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { EngineError } from './errors.ts';
 import type { Credentials } from './registry/client.ts';
+import { defaultRunDir, identityFacts } from './rootless/paths.ts';
 
 export interface RegistryOptions {
   /** undici Dispatcher for every registry request (proxies, tests, custom TLS). */
@@ -52,8 +53,16 @@ export interface EngineOptions {
 export interface ResolvedEngineOptions {
   readonly root: string;
   readonly runRoot: string;
+  /** The user is not root on the host (whether or not this process is in the user namespace yet). */
   readonly rootless: boolean;
   readonly euid: number;
+  /** The user's uid/gid on the host (inside the user namespace euid is 0; these stay the user's). */
+  readonly hostUid: number;
+  readonly hostGid: number;
+  /** This process runs inside a user namespace (rootless: the holder's, joined; see engine/rootless/). */
+  readonly inUserNamespace: boolean;
+  /** Rootless: the namespace holder exits after this many idle seconds (env TSENGINE_USERNS_IDLE_SECONDS, default 60; 0: never). */
+  readonly userNamespaceIdleSeconds: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly registry: RegistryOptions;
   /** EngineOptions.defaultRuntime as given; the default in force comes from engine.runtimes.default(). */
@@ -79,15 +88,19 @@ export function resolveEngineOptions(o: EngineOptions = {}): ResolvedEngineOptio
     if (!KNOWN.has(k)) throw new EngineError('INVALID_ARGUMENT', `unknown engine option \`${k}\``);
   }
   const env = o.env ?? process.env;
-  const euid = process.geteuid?.() ?? 0;
-  const rootless = euid !== 0;
+  const { euid, hostUid, hostGid, inUserNamespace } = identityFacts();
+  const rootless = euid !== 0 || inUserNamespace;
   const home = env['HOME'] ?? homedir();
   const dataHome = env['XDG_DATA_HOME'] && isAbsolute(env['XDG_DATA_HOME']) ? env['XDG_DATA_HOME'] : join(home, '.local', 'share');
-  const runtimeDir = env['XDG_RUNTIME_DIR'] && isAbsolute(env['XDG_RUNTIME_DIR']) ? env['XDG_RUNTIME_DIR'] : `/run/user/${euid}`;
+  const idle = env['TSENGINE_USERNS_IDLE_SECONDS'];
+  const userNamespaceIdleSeconds = idle === undefined || idle === '' ? 60 : Number(idle);
+  if (!Number.isSafeInteger(userNamespaceIdleSeconds) || userNamespaceIdleSeconds < 0) {
+    throw new EngineError('INVALID_ARGUMENT', `Expected TSENGINE_USERNS_IDLE_SECONDS to be a non-negative integer, got ${JSON.stringify(idle)}`);
+  }
   const root = checkPath('root', o.root) ?? checkPath('TSENGINE_ROOT', env['TSENGINE_ROOT']) ??
     (rootless ? join(dataHome, 'tsengine') : '/var/lib/tsengine');
   const runRoot = checkPath('runRoot', o.runRoot) ?? checkPath('TSENGINE_RUNROOT', env['TSENGINE_RUNROOT']) ??
-    (rootless ? join(runtimeDir, 'tsengine') : '/run/tsengine');
+    (rootless ? defaultRunDir(env, hostUid) : '/run/tsengine');
   const registry = { ...(o.registry ?? {}) };
   if (registry.tlsVerify !== undefined && typeof registry.tlsVerify !== 'boolean') {
     throw new EngineError('INVALID_ARGUMENT', `Expected \`registry.tlsVerify\` to be a boolean, got ${JSON.stringify(registry.tlsVerify)}`);
@@ -112,6 +125,10 @@ export function resolveEngineOptions(o: EngineOptions = {}): ResolvedEngineOptio
     runRoot,
     rootless,
     euid,
+    hostUid,
+    hostGid,
+    inUserNamespace,
+    userNamespaceIdleSeconds,
     env,
     registry: Object.freeze(registry),
     defaultRuntime,

@@ -101,9 +101,18 @@ writeFileSync(
 self=$(readlink -f "$0") || exit 125
 dir=\${self%/*}
 node=$(command -v node) || { echo "Error: node not found in PATH" >&2; exit 125; }
+# Rootless (euid != 0): join the user namespace's holder before node starts (node, multi-threaded, cannot
+# setns into a user namespace); with no live holder the helper just execs node, which makes one.
+userns="$dir/../../build/Release/tsengine-userns"
+euid=0
+if [ -x "$userns" ]; then
+  while read -r key _ euid _; do [ "$key" = Uid: ] && break; done </proc/self/status
+fi
 if [ "$node" = ${shellQuote(process.execPath)} ] && [ "$dir/tsengine.blob" -nt "$node" ]; then
+  [ "$euid" != 0 ] && exec "$userns" join-default -- "$node" --snapshot-blob "$dir/tsengine.blob" "$dir/main.js" "$@"
   exec "$node" --snapshot-blob "$dir/tsengine.blob" "$dir/main.js" "$@"
 fi
+[ "$euid" != 0 ] && exec "$userns" join-default -- "$node" "$dir/main.js" "$@"
 exec "$node" "$dir/main.js" "$@"
 `,
   { mode: 0o755 },

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 bash .ci/run --setup-only
+# node-gyp builds the native parts on install from node's own headers (no download) when they are installed.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm ci --no-audit --no-fund </dev/null
 npm run build </dev/null
 ln -sf "$PWD/dist/cmd/tsengine" /usr/local/bin/tsengine

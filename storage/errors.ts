@@ -10,7 +10,9 @@ export type StorageErrorCode =
   | 'NOT_FOUND'
   | 'IN_USE'
   | 'NAME_IN_USE'
-  | 'BAD_STATE';
+  | 'BAD_STATE'
+  /** Unpacking in a user namespace: a file's owner is an ID the namespace does not map. */
+  | 'ID_UNMAPPED';
 
 export const kEngineError = Symbol.for('tsengine.error');
 

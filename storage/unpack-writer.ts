@@ -13,7 +13,7 @@ import {
   mkdirSync, openSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync,
 } from 'node:fs';
 import { debuglog } from 'node:util';
-import { isErrno } from './errors.ts';
+import { isErrno, StorageError } from './errors.ts';
 import { lsetxattr, mknod } from './native.ts';
 import { entryPath, parentPath, unsafeEntry, whiteoutAction } from './unpack-paths.ts';
 import type { TarHeader, TarSink } from './unpack-tar.ts';
@@ -110,7 +110,7 @@ export class LayerWriter implements TarSink {
     const file = this.#file;
     if (file === undefined) return;
     const { fd, abs, header: h } = file;
-    if (h.uid !== this.#uid || h.gid !== this.#gid) fchownSync(fd, h.uid, h.gid);
+    if (h.uid !== this.#uid || h.gid !== this.#gid) owned(h, () => fchownSync(fd, h.uid, h.gid));
     fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
     this.#xattrs(abs, h); // after chown and write, which drop security.capability
     futimesSync(fd, h.atime ?? h.mtime, h.mtime);
@@ -159,9 +159,9 @@ export class LayerWriter implements TarSink {
       this.#nodes.set(path, 'dir');
       // `.wh.d` then `d/` in one layer: lower layers' d is gone, this layer's d is new, i.e. opaque.
       if (existing === 'whiteout') lsetxattr(abs, this.#opaqueXattr, OPAQUE_VALUE);
-      if (h.uid !== this.#uid || h.gid !== this.#gid) lchownSync(abs, h.uid, h.gid);
+      if (h.uid !== this.#uid || h.gid !== this.#gid) owned(h, () => lchownSync(abs, h.uid, h.gid));
     } else {
-      lchownSync(abs, h.uid, h.gid); // both directories: the later entry's metadata wins
+      owned(h, () => lchownSync(abs, h.uid, h.gid)); // both directories: the later entry's metadata wins
     }
     this.#xattrs(abs, h);
     this.#dirTimes.set(path, { depth: depthOf(path), mode: h.mode, atime: h.atime, mtime: h.mtime });
@@ -169,7 +169,7 @@ export class LayerWriter implements TarSink {
   }
 
   #rootDirectory(h: TarHeader): void {
-    lchownSync(this.#root, h.uid, h.gid);
+    owned(h, () => lchownSync(this.#root, h.uid, h.gid));
     this.#xattrs(this.#root, h);
     this.#dirTimes.set('', { depth: 0, mode: h.mode, atime: h.atime, mtime: h.mtime });
     this.files++;
@@ -181,7 +181,7 @@ export class LayerWriter implements TarSink {
     const abs = this.#abs(path);
     symlinkSync(h.linkname, abs); // any target: it is resolved inside the container, never by us
     this.#nodes.set(path, 'symlink');
-    if (h.uid !== this.#uid || h.gid !== this.#gid) lchownSync(abs, h.uid, h.gid);
+    if (h.uid !== this.#uid || h.gid !== this.#gid) owned(h, () => lchownSync(abs, h.uid, h.gid));
     this.#xattrs(abs, h);
     lutimesSync(abs, h.atime ?? h.mtime, h.mtime);
     this.files++;
@@ -212,7 +212,7 @@ export class LayerWriter implements TarSink {
       throw e;
     }
     this.#nodes.set(path, 'special');
-    if (h.uid !== this.#uid || h.gid !== this.#gid) lchownSync(abs, h.uid, h.gid);
+    if (h.uid !== this.#uid || h.gid !== this.#gid) owned(h, () => lchownSync(abs, h.uid, h.gid));
     chmodSync(abs, h.mode); // mknod applied the umask; abs is the node we just made, not a symlink
     this.#xattrs(abs, h);
     lutimesSync(abs, h.atime ?? h.mtime, h.mtime);
@@ -312,6 +312,21 @@ export class LayerWriter implements TarSink {
         debug('unpack: xattr %s not set on %s: %s', name, abs, e.code);
       }
     }
+  }
+}
+
+/**
+ * Runs a chown for entry `h`. In a user namespace chown to an ID the namespace does not map fails with
+ * EINVAL: that becomes ID_UNMAPPED naming the file and the ID (the engine adds the user's ranges and the fix).
+ */
+function owned(h: TarHeader, chown: () => void): void {
+  try {
+    chown();
+  } catch (e) {
+    if (!isErrno(e, 'EINVAL')) throw e;
+    const err = new StorageError('ID_UNMAPPED', `image file /${entryPath(h.name)} is owned by UID ${h.uid}, GID ${h.gid}, which this user namespace does not map`, { cause: e });
+    Object.assign(err, { file: `/${entryPath(h.name)}`, uid: h.uid, gid: h.gid });
+    throw err;
   }
 }
 

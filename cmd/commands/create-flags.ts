@@ -34,6 +34,9 @@ export const CREATE_FLAGS: readonly FlagDef[] = [
   def('stop-signal', { type: 'string', describe: 'Signal to stop the container' }),
   def('stop-timeout', { type: 'number', describe: 'Seconds to wait after the stop signal before SIGKILL' }),
   def('quiet', { type: 'boolean', describe: 'Suppress the pull output' }, 'q'),
+  def('userns', { type: 'string', describe: 'User namespace: host (default) or keep-id (rootless: your UID/GID inside)' }),
+  def('uidmap', { type: 'string', array: true, nargs: 1, describe: 'UID mapping CONTAINER:HOST:COUNT for a user namespace of the container\'s own' }),
+  def('gidmap', { type: 'string', array: true, nargs: 1, describe: 'GID mapping CONTAINER:HOST:COUNT' }),
   def('platform', { type: 'string', describe: 'Pull this platform (os/arch[/variant]) when the image is missing' }),
 ];
 
@@ -83,6 +86,9 @@ export function createOptionsFrom(args: Args, command: readonly string[], env: R
     ...(str(args['stop-signal']) !== undefined ? { stopSignal: str(args['stop-signal']) } : {}),
     ...(typeof args['stop-timeout'] === 'number' ? { stopTimeout: args['stop-timeout'] } : {}),
     labels: labelsOf(strList(args['label'])),
+    ...(str(args['userns']) !== undefined ? { userns: str(args['userns']) as CreateOptions['userns'] } : {}),
+    ...(args['uidmap'] !== undefined ? { uidMap: strList(args['uidmap']) } : {}),
+    ...(args['gidmap'] !== undefined ? { gidMap: strList(args['gidmap']) } : {}),
     autoRemove: args['rm'] === true,
     interactive: args['interactive'] === true,
   };

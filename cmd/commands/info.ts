@@ -16,6 +16,9 @@ const JSON_NAMES: Readonly<Record<string, string>> = {
   OCIRuntime: 'ociRuntime',
   OCIRuntimes: 'ociRuntimes',
   OS: 'os',
+  IDMappings: 'idMappings',
+  UIDMap: 'uidmap',
+  GIDMap: 'gidmap',
 };
 
 /** Sections whose keys podman prints as they are: `version` (Go names), and maps keyed by data (runtime names). */

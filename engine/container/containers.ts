@@ -26,6 +26,7 @@ import { type ContainerSummary, normalisedName, summary } from './summary.ts';
 import type { MonitorChannel } from './launch.ts';
 import { startContainer, type StartResult } from './start.ts';
 import { unmount } from '../../storage/overlay.ts';
+import { containerUserNamespace, type RootlessIds } from './userns.ts';
 
 export type { ExitStatus } from './exit-status.ts';
 export type { ContainerSummary } from './summary.ts';
@@ -42,6 +43,8 @@ export interface ContainersDeps {
   /** The command the monitor runs after the container exits. */
   readonly exitCommand: (id: string) => readonly string[];
   readonly xattrNamespace: 'trusted' | 'user';
+  /** Rootless: the user and the namespace's ID counts; undefined as root. */
+  readonly rootless?: RootlessIds | undefined;
 }
 
 
@@ -132,6 +135,7 @@ export class Containers {
     const image = lookupImage(store.images, o.image, this.#d.registriesConf());
     const runtimeName = o.runtime ?? this.#d.defaultRuntime();
     this.#d.runtime(runtimeName); // refuse a runtime that does not resolve now, not at start
+    containerUserNamespace({ mode: cfg.userns, uidMap: cfg.uidMap, gidMap: cfg.gidMap }, this.#d.rootless); // refuse what start could not do
     if (o.name !== undefined && !isValidName(o.name)) {
       throw new EngineError('INVALID_ARGUMENT', `container name "${o.name}" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
     }
@@ -166,7 +170,7 @@ export class Containers {
     if (rec.state === 'running') throw new EngineError('BAD_STATE', `container ${rec.name} is already running`);
     const runtime = this.#runtimeOf(rec, 'start');
     const { channel, ...r } = await startContainer(
-      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace },
+      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, rootless: this.#d.rootless },
       rec,
       o.signal,
     );

@@ -90,7 +90,16 @@ export interface OciSeccomp {
   syscalls?: { names: string[]; action: string; errnoRet?: number; args?: { index: number; value: number; valueTwo?: number; op: string }[] }[];
 }
 
+/** linux.uidMappings / gidMappings entries (config-linux.md "User namespace mappings"). */
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciLinux {
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
   sysctl?: Record<string, string>;
   resources?: OciResources;
   /** Set by the caller (see cgroupsPathFor); the runtime picks its own when absent. */

@@ -15,7 +15,7 @@ import { isAbsolute, posix } from 'node:path';
 import { EngineError } from '../errors.ts';
 import type { ImageConfig } from '../image/manifest.ts';
 import type { NetworkMode } from './etc-files.ts';
-import type { OciCapabilities, OciMount, OciNamespace, OciRlimit, OciSeccomp, OciSpec } from './oci-spec.ts';
+import type { OciCapabilities, OciIdMapping, OciMount, OciNamespace, OciRlimit, OciSeccomp, OciSpec } from './oci-spec.ts';
 import { processEnv } from './process-env.ts';
 import { defaultRlimits, type HostLimits } from './rlimits.ts';
 import type { ResolvedUser } from './user.ts';
@@ -90,6 +90,13 @@ export interface SpecInput {
   /** Volumes and binds, after the defaults; one at a default's destination replaces that default. */
   readonly mounts?: readonly OciMount[] | undefined;
   readonly seccomp?: OciSeccomp | undefined;
+  /** A user namespace of the container's own (engine/container/userns.ts); none: share the engine's. */
+  readonly userNamespace?: { readonly uidMappings: readonly OciIdMapping[]; readonly gidMappings: readonly OciIdMapping[] } | undefined;
+  /**
+   * Rootless (in a user namespace that does not own the host's network namespace): with network 'host',
+   * sysfs cannot be mounted, so /sys is a read-only bind of the host's (podman does the same).
+   */
+  readonly rootless?: boolean | undefined;
 }
 
 export interface ProcessArgsOptions {
@@ -134,16 +141,18 @@ function capabilities(user: ResolvedUser): OciCapabilities {
   return user.uid === 0 ? { bounding: caps, effective: [...caps], permitted: [...caps] } : { bounding: caps };
 }
 
-function systemMounts(): OciMount[] {
+function systemMounts(input: SpecInput): OciMount[] {
   const m = (destination: string, type: string, options: string[]): OciMount => ({ destination, type, source: type, options });
+  const bindSys = input.rootless === true && input.network === 'host';
   return [
     m('/proc', 'proc', ['nosuid', 'noexec', 'nodev']),
     m('/dev', 'tmpfs', ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k']),
-    m('/sys', 'sysfs', ['nosuid', 'noexec', 'nodev', 'ro']),
+    bindSys ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m('/sys', 'sysfs', ['nosuid', 'noexec', 'nodev', 'ro']),
     m('/dev/pts', 'devpts', ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5']),
     m('/dev/mqueue', 'mqueue', ['nosuid', 'noexec', 'nodev']),
     m('/dev/shm', 'tmpfs', ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k']),
-    m('/sys/fs/cgroup', 'cgroup', ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', 'ro']),
+    // Under the /sys bind the host's cgroup tree is there already.
+    ...(bindSys ? [] : [m('/sys/fs/cgroup', 'cgroup', ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', 'ro'])]),
   ];
 }
 
@@ -166,7 +175,7 @@ function readonlyTmpfs(): OciMount[] {
 }
 
 function mountList(input: SpecInput): OciMount[] {
-  const defaults = [...systemMounts(), ...(input.readonlyRootfs === true ? readonlyTmpfs() : []), ...etcMounts(input)];
+  const defaults = [...systemMounts(input), ...(input.readonlyRootfs === true ? readonlyTmpfs() : []), ...etcMounts(input)];
   const extra = (input.mounts ?? []).map((m) => ({ ...m, options: [...m.options] }));
   const taken = new Set(extra.map((m) => posix.normalize(m.destination).replace(/(.)\/+$/, '$1')));
   return [...defaults.filter((m) => !taken.has(m.destination)), ...extra];
@@ -178,6 +187,7 @@ function namespaces(input: SpecInput): OciNamespace[] {
     out.push(input.network === 'private' && input.netnsPath !== undefined ? { type: 'network', path: input.netnsPath } : { type: 'network' });
   }
   out.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' });
+  if (input.userNamespace !== undefined) out.push({ type: 'user' });
   // No cgroup namespace: podman 4.3 uses the host's on cgroup v1 (its default cgroupns=host there).
   return out;
 }
@@ -210,6 +220,9 @@ export function buildRuntimeSpec(input: SpecInput): OciSpec {
     hostname: input.hostname,
     mounts: mountList(input),
     linux: {
+      ...(input.userNamespace !== undefined
+        ? { uidMappings: input.userNamespace.uidMappings.map((m) => ({ ...m })), gidMappings: input.userNamespace.gidMappings.map((m) => ({ ...m })) }
+        : {}),
       ...(input.network === 'host' ? {} : { sysctl: { ...DEFAULT_NETNS_SYSCTLS } }),
       resources: {
         // Deny every device; the runtime then allows its default set (null, zero, tty, …) itself.

@@ -22,6 +22,7 @@ import { readHostLimits } from './rlimits.ts';
 import { buildRuntimeSpec, cgroupsPathFor } from './runtime-spec.ts';
 import { hostname as osHostname } from 'node:os';
 import { resolveUser } from './user.ts';
+import { containerUserNamespace, keepIdEtc, type RootlessIds } from './userns.ts';
 
 export interface StartDeps {
   readonly store: Store;
@@ -30,6 +31,8 @@ export interface StartDeps {
   /** argv the monitor runs after the container exits (cleanup; removal when autoRemove). */
   readonly exitCommand: readonly string[];
   readonly xattrNamespace: 'trusted' | 'user';
+  /** Rootless: the user and the holder namespace's ID counts (engine/rootless/); undefined as root. */
+  readonly rootless?: RootlessIds | undefined;
 }
 
 export interface StartResult {
@@ -89,7 +92,14 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): voi
   const blob = store.images.blob(image.configDigest);
   if (!blob) throw new EngineError('STORE_CORRUPT', `image ${image.id}: its config blob is missing`);
   const imageConfig = parseImageConfig(blob.data);
-  const user = resolveUser(cfg.user ?? imageConfig.config?.User, {
+  const userns = containerUserNamespace({ mode: cfg.userns, uidMap: cfg.uidMap, gidMap: cfg.gidMap }, d.rootless);
+  if (userns?.keepId) {
+    // podman's keep-id: the user is in the container's passwd and group (written into its writable layer).
+    const etc = keepIdEtc(userns.keepId, readOptional(join(paths.rootfs, 'etc/passwd')), readOptional(join(paths.rootfs, 'etc/group')));
+    if (etc.passwd !== undefined) writeFileSync(join(paths.rootfs, 'etc/passwd'), etc.passwd);
+    if (etc.group !== undefined) writeFileSync(join(paths.rootfs, 'etc/group'), etc.group);
+  }
+  const user = resolveUser(cfg.user ?? (userns?.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : imageConfig.config?.User), {
     passwd: readOptional(join(paths.rootfs, 'etc/passwd')),
     group: readOptional(join(paths.rootfs, 'etc/group')),
   });
@@ -111,7 +121,9 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): voi
     hostLimits: readHostLimits(),
     etcFiles: { hosts: paths.hosts, hostname: paths.hostname, resolvConf: paths.resolvConf },
     labels: cfg.labels,
-    cgroupsPath: cgroupsPathFor(rec.id),
+    // Rootless on cgroup v1 no cgroup can be made (DESIGN.md §6): no path, no pids limit (podman does the same).
+    ...(d.rootless ? { pidsLimit: 0, rootless: true } : { cgroupsPath: cgroupsPathFor(rec.id) }),
+    ...(userns ? { userNamespace: userns } : {}),
   });
   writeFileSync(paths.config, JSON.stringify(spec));
 }
@@ -131,7 +143,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
     const spec: LaunchSpec = {
         v: 1,
         containerId: rec.id,
-        argv: runtime.runArgv({ id: rec.id, bundle: paths.bundle, pidFile: paths.pidFile, logFile: paths.runtimeLog, hostNetwork }),
+        argv: runtime.runArgv({ id: rec.id, bundle: paths.bundle, pidFile: paths.pidFile, logFile: paths.runtimeLog, hostNetwork, noCgroups: d.rootless !== undefined }),
         logPath: paths.log,
         exitFile: paths.exitFile,
         pidFile: paths.pidFile,

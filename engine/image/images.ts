@@ -42,6 +42,8 @@ export interface ImagesDeps {
   readonly removeContainer: (id: string) => Promise<unknown>;
   readonly registry: () => Promise<RegistryClient>;
   readonly registriesConf: () => RegistriesConf;
+  /** Rootless: turns a storage error into one that says what to do (the user's ID ranges, the fix). */
+  readonly explain?: (e: unknown) => unknown;
 }
 
 function summary(img: ImageRecord): ImageSummary {
@@ -76,7 +78,9 @@ export class Images {
         continue;
       }
       try {
-        const img = await pullReference(this.#d.store, await this.#d.registry(), candidate, o);
+        const img = await pullReference(this.#d.store, await this.#d.registry(), candidate, o).catch((e: unknown) => {
+          throw this.#d.explain?.(e) ?? e;
+        });
         return { ...summary(img), reference: formatReference(candidate), ...(note !== undefined ? { note } : {}) };
       } catch (e) {
         // Only "not there" moves on to the next search registry; anything else is the answer.

@@ -28,6 +28,8 @@ export interface RunArgvOptions {
   readonly logFile?: string;
   /** The container shares the host network namespace (selects hostNetworkArgs vs privateNetworkArgs). */
   readonly hostNetwork: boolean;
+  /** Rootless on cgroup v1: the runtime must not touch cgroups (profile.noCgroupArgs). */
+  readonly noCgroups?: boolean;
 }
 
 export interface CallOptions {
@@ -70,6 +72,7 @@ export class OciCliRuntime {
       p.stateRoot,
       ...(p.supportsJsonLog && o.logFile !== undefined ? ['--log', o.logFile, '--log-format', 'json'] : []),
       ...(o.hostNetwork ? p.hostNetworkArgs : (p.privateNetworkArgs ?? [])),
+      ...(o.noCgroups === true ? (p.noCgroupArgs ?? []) : []),
       ...p.globalArgs, // last, so a user's --runtime-flag overrides what the profile chose (Go flags: last wins)
       'run',
       '--bundle',

@@ -41,6 +41,8 @@ export interface RuntimeProfile {
   readonly source: string;
   /** Takes the global `--systemd-cgroup` flag. */
   readonly supportsSystemdCgroup: boolean;
+  /** Global args that keep it away from cgroups (rootless on cgroup v1; traits.ts). */
+  readonly noCgroupArgs?: readonly string[];
   readonly supportsExec: boolean;
   readonly supportsTty: boolean;
   readonly supportsPause: boolean;
@@ -130,6 +132,7 @@ export function resolveRuntime(nameOrPath: string, o: ResolveRuntimeOptions): Ru
     privateNetworkArgs: traits.privateNetworkArgs,
     source,
     supportsSystemdCgroup: traits.supportsSystemdCgroup,
+    ...(traits.noCgroupArgs !== undefined ? { noCgroupArgs: traits.noCgroupArgs } : {}),
     supportsExec: traits.supportsExec,
     supportsTty: traits.supportsTty,
     supportsPause: traits.supportsPause,

@@ -40,6 +40,13 @@ export interface RuntimeTraits {
   readonly supportsTty: boolean;
   /** `RUNTIME pause`/`resume`. */
   readonly supportsPause: boolean;
+  /**
+   * Global args that keep it away from cgroups, for rootless on cgroup v1 (no delegation: an unprivileged
+   * user can create none). crun 1.8 needs `--cgroup-manager=disabled` (checked here: without it, "creating
+   * cgroup directory … No such file or directory"); runc 1.1 skips cgroups by itself in a user namespace when
+   * config.json asks for no cgroupsPath and no limits (checked). Absent: nothing needed or nothing known.
+   */
+  readonly noCgroupArgs?: readonly string[];
 }
 
 const NONE: readonly string[] = [];
@@ -58,6 +65,7 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
     supportsPause: true,
   },
   crun: {
+    noCgroupArgs: ['--cgroup-manager=disabled'],
     builtinName: 'crun',
     binaries: ['crun'],
     verified: true,

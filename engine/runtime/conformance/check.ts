@@ -9,7 +9,6 @@
  * the rootfs unmounted and the scratch dir removed before this returns or throws.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import type { Store } from '../../../storage/index.ts';
 import type { ImageRecord } from '../../../storage/image-store.ts';
 import { EngineError, isEngineError } from '../../errors.ts';
@@ -22,6 +21,7 @@ import { type CaseOutcome, type CaseResult, type ConformanceCase, fail } from '.
 import { CASES } from './case-list.ts';
 import { caseContext } from './context.ts';
 import { RuntimeDriver } from './driver.ts';
+import { sweepAbandonedChecks } from './leftovers.ts';
 import { Workspace } from './workspace.ts';
 
 export type { CaseResult, CaseStatus } from './case.ts';
@@ -89,6 +89,7 @@ export async function checkRuntime(d: CheckDeps, nameOrPath: string, o: CheckOpt
   });
   const blob = d.store.images.blob(image.configDigest);
   if (!blob) throw new EngineError('STORE_CORRUPT', `image ${image.id}: its config blob is missing`);
+  await sweepAbandonedChecks(d.runRoot);
   const ws = await Workspace.open({
     runRoot: d.runRoot,
     layers,
@@ -97,13 +98,12 @@ export async function checkRuntime(d: CheckDeps, nameOrPath: string, o: CheckOpt
     xattrNamespace: d.xattrNamespace,
   });
   const ours: RuntimeProfile = { ...profile, stateRoot: ws.stateRoot };
-  const logDir = join(ws.dir, 'logs');
-  mkdirSync(logDir);
-  const driver = new RuntimeDriver(ours, logDir);
+  const driver = new RuntimeDriver(ours, ws.logDir);
   let results: CaseResult[];
   let version: string;
   let leftovers: unknown[];
   try {
+    ws.recordRuntime(ours);
     version = await versionOf(ours, o.signal);
     o.onStart?.({
       runtime: { name: profile.name, path: profile.path, kind: profile.kind, version },
@@ -139,7 +139,8 @@ async function runOne(c: ConformanceCase, o: { d: CheckDeps; ws: Workspace; driv
   const began = Date.now();
   const timeout = AbortSignal.timeout(CASE_TIMEOUT_MS);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
-  const ctx = caseContext({ caseId: c.id, workspace: o.ws, driver: o.driver, signal, rootless: o.d.rootless });
+  const ids: string[] = [];
+  const ctx = caseContext({ caseId: c.id, workspace: o.ws, driver: o.driver, signal, rootless: o.d.rootless, onBundle: (id) => ids.push(id) });
   let outcome: CaseOutcome;
   try {
     outcome = await c.run(ctx);
@@ -147,6 +148,9 @@ async function runOne(c: ConformanceCase, o: { d: CheckDeps; ws: Workspace; driv
     // The runtime calls end (and resolve) when the signal fires; a case then may throw on what is missing.
     if (!signal.aborted) throw e;
     outcome = fail(`aborted: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    // Failures to delete are reported by the final clean-up, which tries these ids again.
+    await o.driver.release(ids);
   }
   if (o.signal?.aborted) throw o.signal.reason;
   if (timeout.aborted) outcome = fail(`timed out after ${CASE_TIMEOUT_MS / 1000} s: ${outcome.detail}`);

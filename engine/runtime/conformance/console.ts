@@ -35,7 +35,8 @@ export class ConsoleSocket {
   wake(): Promise<void> {
     return new Promise((resolve, reject) => {
       const s = connect(this.path);
-      s.once('connect', () => s.end());
+      // destroy, not end: nobody accepts this connection, so a half-close would never complete.
+      s.once('connect', () => s.destroy());
       s.once('error', (e) => {
         // Refused or gone: the socket is already closed, so no receive() is waiting.
         if (!isErrno(e, 'ECONNREFUSED') && !isErrno(e, 'ENOENT')) reject(e);
@@ -52,8 +53,11 @@ export class ConsoleSocket {
 }
 
 export interface TerminalReader {
-  /** Everything the container wrote to its terminal, once the last process holding the pty's other end exited. */
-  readonly output: Promise<string>;
+  /**
+   * Everything the container wrote to its terminal, once the last process holding the pty's other end
+   * exited; with `error` when reading failed otherwise (never rejects: it may settle before anyone awaits it).
+   */
+  readonly output: Promise<{ readonly text: string; readonly error?: unknown }>;
   /** Stops reading (an aborted case); `output` resolves with what was read so far. Closes the fd. */
   stop(): void;
 }
@@ -69,12 +73,9 @@ export function readTerminal(fd: number): TerminalReader {
   stream.on('data', (chunk: string) => {
     text += chunk;
   });
-  const output = new Promise<string>((resolve, reject) => {
-    stream.once('error', (e) => {
-      if (isErrno(e, 'EIO')) resolve(text);
-      else reject(e);
-    });
-    stream.once('close', () => resolve(text));
+  const output = new Promise<{ text: string; error?: unknown }>((resolve) => {
+    stream.once('error', (e) => resolve(isErrno(e, 'EIO') ? { text } : { text, error: e }));
+    stream.once('close', () => resolve({ text }));
   });
   return {
     output,

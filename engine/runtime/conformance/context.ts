@@ -37,6 +37,8 @@ export function caseContext(o: {
   readonly driver: RuntimeDriver;
   readonly signal: AbortSignal;
   readonly rootless: boolean;
+  /** Told every container id the case makes (to release them when it ends). */
+  readonly onBundle: (id: string) => void;
 }): CaseContext {
   const { caseId, workspace: ws, driver: d, signal } = o;
   return {
@@ -44,7 +46,11 @@ export function caseContext(o: {
     signal,
     rootless: o.rootless,
     upper: ws.upper,
-    bundle: (b, suffix = '') => ws.bundle(`${caseId}${suffix}`, b),
+    bundle: (b, suffix = '') => {
+      const bundle = ws.bundle(`${caseId}${suffix}`, b);
+      o.onBundle(bundle.id);
+      return bundle;
+    },
     hostDir: (name) => ws.hostDir(`${caseId}-${name}`),
     socketPath: (suffix = '') => ws.socketPath(`${caseId}${suffix}`),
     run: (b, r = {}) => d.run(b, { ...r, signal }),

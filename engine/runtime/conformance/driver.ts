@@ -5,17 +5,18 @@
  * differences over (state falls back to `list`, kill tolerates a stopped container). Here those differences
  * are the point, so the calls are raw; OciCliRuntime only does the clean-up, where smoothing is wanted.
  *
- * Every container id handed to `run` or `create` is remembered, and `cleanup` force-deletes them all.
+ * Every container id handed to `run` or `create` is remembered until `release` (after its case) or `cleanup`
+ * (at the end) force-deletes it.
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../../storage/errors.ts';
 import type { OciProcess } from '../../container/oci-spec.ts';
-import { isEngineError } from '../../errors.ts';
+import { forceDelete } from './leftovers.ts';
 import { OciCliRuntime } from '../oci-cli.ts';
-import { parseStateOutput, type OciState, type OciStatus } from '../oci-state.ts';
+import type { OciStatus } from '../oci-state.ts';
 import type { RuntimeProfile } from '../profiles.ts';
 import { runtimeErrorMessages } from '../runtime-log.ts';
 import type { Bundle } from './workspace.ts';
@@ -46,10 +47,17 @@ export interface Running {
   readonly done: Promise<Invocation>;
 }
 
+/** `state` as runtime-spec runtime.md "State" defines it: pid is required only while created or running. */
+export interface ReportedState {
+  readonly status: OciStatus;
+  /** The init's pid as the host sees it; for a stopped container whatever the runtime printed (runsc: -1). */
+  readonly pid: number;
+}
+
 export interface StateAnswer {
   readonly call: Invocation;
   /** The parsed answer when `state` succeeded and printed valid state JSON. */
-  readonly state?: OciState;
+  readonly state?: ReportedState;
   /** Why the answer could not be parsed. */
   readonly malformed?: string;
 }
@@ -88,23 +96,22 @@ export class RuntimeDriver {
       cancelSignal: o.signal,
     });
     let seen = '';
+    let ended = false;
     const watchers = new Set<() => void>();
     sub.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString('utf8');
       for (const w of watchers) w();
     });
     const done = sub.then((r) => {
+      ended = true;
       for (const w of watchers) w();
       return toInvocation(args, r, logFile);
     });
     this.#foreground.add({ kill: () => void sub.kill('SIGKILL'), done });
-    let ended = false;
-    void done.then(() => {
-      ended = true;
-    });
     return {
       id: b.id,
       done,
+      // Ends early when the run ends (aborts end runs too, through cancelSignal).
       waitForOutput: (text, timeoutMs) =>
         new Promise<boolean>((resolve) => {
           const check = () => {
@@ -157,7 +164,7 @@ export class RuntimeDriver {
   }
 
   start(id: string, signal: AbortSignal): Promise<Invocation> {
-    return this.#call(['start', id], signal);
+    return this.#call(['start', id], signal, true);
   }
 
   kill(id: string, signal: number, abort: AbortSignal): Promise<Invocation> {
@@ -178,12 +185,8 @@ export class RuntimeDriver {
   async state(id: string, signal: AbortSignal): Promise<StateAnswer> {
     const call = await this.#call(['state', id], signal);
     if (call.exitCode !== 0) return { call };
-    try {
-      return { call, state: parseStateOutput(this.profile.name, id, call.stdout) };
-    } catch (e) {
-      if (isEngineError(e) && e.code === 'RUNTIME_FAILED') return { call, malformed: e.message };
-      throw e;
-    }
+    const parsed = parseState(call.stdout);
+    return typeof parsed === 'string' ? { call, malformed: `state ${id}: ${parsed}` } : { call, state: parsed };
   }
 
   /**
@@ -193,6 +196,7 @@ export class RuntimeDriver {
   async waitForStatus(id: string, want: OciStatus, timeoutMs: number, signal: AbortSignal): Promise<StateAnswer> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      signal.throwIfAborted();
       const a = await this.state(id, signal);
       if (a.state?.status === want || Date.now() > deadline) return a;
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -200,20 +204,29 @@ export class RuntimeDriver {
   }
 
   /**
-   * Force-deletes every container this driver started (an unknown id is fine: OciCliRuntime.delete is
-   * idempotent), then waits for the foreground runtimes, killing any that outlive their container.
-   * Returns the errors; the caller decides how loud to be.
+   * Force-deletes the given containers (a case's, once it ended: a runsc sandbox holds ~50 MB) and forgets
+   * them. Only ids the runtime still keeps state for: a foreground `run` deletes its container itself, and
+   * asking the runtime about an unknown id costs two or three calls. One the runtime cannot delete has its
+   * processes killed through its cgroup. Returns the errors; the caller decides how loud to be.
+   */
+  async release(ids: Iterable<string>): Promise<unknown[]> {
+    const rt = new OciCliRuntime(this.profile);
+    const known = this.#stateEntries();
+    const errors: unknown[] = [];
+    for (const id of ids) {
+      const e = known.some((k) => k === id || k.startsWith(`${id}_`) || k.startsWith(`${id}.`)) ? await forceDelete(rt, id) : undefined;
+      if (e === undefined) this.#ids.delete(id);
+      else errors.push(e); // kept: cleanup() tries it again
+    }
+    return errors;
+  }
+
+  /**
+   * Force-deletes every container not released yet, then waits for the foreground runtimes, killing any
+   * that outlive their container.
    */
   async cleanup(): Promise<unknown[]> {
-    const rt = new OciCliRuntime(this.profile);
-    const errors: unknown[] = [];
-    for (const id of this.#ids) {
-      try {
-        await rt.delete(id, { force: true });
-      } catch (e) {
-        errors.push(e);
-      }
-    }
+    const errors = await this.release([...this.#ids]);
     for (const run of this.#foreground) {
       const timer = setTimeout(run.kill, 10_000);
       await run.done;
@@ -222,9 +235,18 @@ export class RuntimeDriver {
     return errors;
   }
 
-  async #call(args: readonly string[], signal: AbortSignal): Promise<Invocation> {
+  #stateEntries(): string[] {
+    try {
+      return readdirSync(this.profile.stateRoot);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return []; // the runtime never created its --root: it keeps nothing
+      throw e;
+    }
+  }
+
+  async #call(args: readonly string[], signal: AbortSignal, startsContainer = false): Promise<Invocation> {
     const logFile = join(this.#logDir, `${++this.#calls}-${args[0]}.log`);
-    const r = await execa(this.profile.path, this.#argv(args, logFile, false), {
+    const r = await execa(this.profile.path, this.#argv(args, logFile, startsContainer), {
       reject: false,
       stdin: 'ignore',
       stripFinalNewline: false,
@@ -234,7 +256,10 @@ export class RuntimeDriver {
     return toInvocation(args, r, logFile);
   }
 
-  /** Global flags as the engine passes them (oci-cli.ts runArgv): --root, the JSON log, network args for run/create, the profile's args last. */
+  /**
+   * Global flags as the engine passes them (oci-cli.ts runArgv): --root, the JSON log, the network args
+   * for run, create and start (runsc sets the network up at `start`), the profile's args last.
+   */
   #argv(args: readonly string[], logFile: string, startsContainer: boolean): string[] {
     const p = this.profile;
     return [
@@ -265,6 +290,34 @@ function toInvocation(args: readonly string[], r: ExecaOutcome, logFile: string)
     logErrors: runtimeErrorMessages(readLog(logFile)),
     timedOut: r.timedOut,
   };
+}
+
+const STATUSES: ReadonlySet<string> = new Set<OciStatus>(['creating', 'created', 'running', 'stopped', 'paused']);
+
+/**
+ * The state JSON, judged by the spec rather than by what the engine needs (oci-state.ts also wants a
+ * pid >= 0 when stopped). Returns why it is not a state when it is not one.
+ */
+export function parseState(text: string): ReportedState | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    if (e instanceof SyntaxError) return `not JSON: ${quoteShort(text)}`;
+    throw e;
+  }
+  if (typeof v !== 'object' || v === null) return `not an object: ${quoteShort(text)}`;
+  const { status, pid } = v as { status?: unknown; pid?: unknown };
+  if (typeof status !== 'string' || !STATUSES.has(status)) return `unknown status ${JSON.stringify(status)}`;
+  const live = status === 'created' || status === 'running';
+  if (live ? !(Number.isInteger(pid) && (pid as number) > 0) : !Number.isInteger(pid ?? 0)) {
+    return `status ${status} with pid ${JSON.stringify(pid)}`;
+  }
+  return { status: status as OciStatus, pid: (pid as number | undefined) ?? 0 };
+}
+
+function quoteShort(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 function readLog(path: string): string {

@@ -1,15 +1,17 @@
 /**
  * The check's scratch space, one per `check` call, under the run root:
  *
- *   <runRoot>/check/<rand>/state      the runtime's --root (never the engine's <runRoot>/runtimes/<name>)
+ *   <runRoot>/check/c-<rand>/state    the runtime's --root (never the engine's <runRoot>/runtimes/<name>)
  *                          rootfs     overlay of the image's layers, shared by every case's bundle
  *                          upper work the overlay's writable layer (where container writes land)
  *                          bundles/<name>/config.json (+ etc files, runtime logs, create output)
+ *                          logs       the runtime's JSON log of every other call
+ *                          owner, runtime.json   who runs this check, with which runtime (leftovers.ts)
  *                          host/<name>   host directories the bind-mount cases use
- *                          sockets/<name> console sockets (in the system temp dir when the run root is too long)
+ *                          s/<name>.sock  console sockets (in the system temp dir when the run root is too long)
  *
- * One rootfs for all cases: an overlay mount costs a spawn of mount(8), and the cases write only to paths
- * of their own. Each case still gets its own config.json, written by buildRuntimeSpec (podman's defaults,
+ * One rootfs for all cases: the cases write only to paths of their own, and each case's writes are
+ * checked in `upper` by path. Each case still gets its own config.json, written by buildRuntimeSpec (podman's defaults,
  * with the host's limits: rlimits above our hard limit would fail every start with EPERM) and then edited.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,9 @@ import { type HostLimits, readHostLimits } from '../../container/rlimits.ts';
 import { buildRuntimeSpec, cgroupsPathFor } from '../../container/runtime-spec.ts';
 import { resolveUser, type ResolvedUser } from '../../container/user.ts';
 import type { ImageConfig } from '../../image/manifest.ts';
+import type { RuntimeProfile } from '../profiles.ts';
+import { OWNER_FILE, PROFILE_FILE } from './leftovers.ts';
+import { selfOwner } from '../../../storage/owner.ts';
 
 /** sun_path holds 108 bytes with the NUL (as engine/container/paths.ts). */
 const MAX_SOCKET_PATH = 107;
@@ -49,7 +54,7 @@ export interface BundleOptions {
 }
 
 export interface Bundle {
-  /** The container id: `tsengine-check-<rand>-<name>`. */
+  /** The container id: `tsengine-check-<rand>-<seq>-<name>`. */
   readonly id: string;
   readonly dir: string;
   readonly spec: OciSpec;
@@ -60,12 +65,15 @@ export class Workspace {
   readonly stateRoot: string;
   readonly rootfs: string;
   readonly upper: string;
+  /** The runtime's JSON log of each call (driver.ts). */
+  readonly logDir: string;
   /** Random part of every container id of this check, so two checks (or a leftover) never collide. */
   readonly tag: string;
   readonly #o: WorkspaceOptions;
   readonly #hostLimits: HostLimits;
   #root: ResolvedUser | undefined;
   #socketDir: string | undefined;
+  #bundles = 0;
 
   private constructor(dir: string, o: WorkspaceOptions) {
     this.dir = dir;
@@ -73,6 +81,7 @@ export class Workspace {
     this.stateRoot = join(dir, 'state');
     this.rootfs = join(dir, 'rootfs');
     this.upper = join(dir, 'upper');
+    this.logDir = join(dir, 'logs');
     this.tag = randomBytes(3).toString('hex');
     this.#hostLimits = readHostLimits();
   }
@@ -83,7 +92,8 @@ export class Workspace {
     mkdirSync(base, { recursive: true, mode: 0o700 });
     const ws = new Workspace(mkdtempSync(join(base, 'c-')), o);
     try {
-      for (const d of [ws.stateRoot, ws.rootfs, ws.upper, join(ws.dir, 'work'), join(ws.dir, 'bundles'), join(ws.dir, 'host')]) {
+      writeFileSync(join(ws.dir, OWNER_FILE), selfOwner());
+      for (const d of [ws.stateRoot, ws.rootfs, ws.upper, ws.logDir, join(ws.dir, 'work'), join(ws.dir, 'bundles'), join(ws.dir, 'host')]) {
         mkdirSync(d, { recursive: true });
       }
       await mountOverlay({ layers: o.layers, layersDir: o.layersDir, upper: ws.upper, work: join(ws.dir, 'work'), target: ws.rootfs, xattrNamespace: o.xattrNamespace });
@@ -94,9 +104,18 @@ export class Workspace {
     }
   }
 
-  /** Writes `<dir>/bundles/<name>/config.json` for one container and returns its id and spec. */
+  /** Records the runtime (with its --root) before any container exists, for a sweep after a crash (leftovers.ts). */
+  recordRuntime(profile: RuntimeProfile): void {
+    writeFileSync(join(this.dir, PROFILE_FILE), JSON.stringify(profile));
+  }
+
+  /**
+   * Writes `<dir>/bundles/<name>/config.json` for one container and returns its id and spec. The sequence
+   * number keeps any id from being a prefix of another: runsc accepts a unique prefix as an id and refuses
+   * an id that is a prefix of another (`tty` of `tty-name`: "id … is ambiguous").
+   */
   bundle(name: string, o: BundleOptions): Bundle {
-    const id = `tsengine-check-${this.tag}-${name}`;
+    const id = `tsengine-check-${this.tag}-${++this.#bundles}-${name}`;
     const dir = join(this.dir, 'bundles', name);
     mkdirSync(dir);
     const hostname = o.hostname ?? 'tsengine-check';

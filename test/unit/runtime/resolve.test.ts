@@ -69,6 +69,7 @@ describe('resolveRuntime', () => {
       privateNetworkArgs: [],
       source: 'built-in',
       supportsSystemdCgroup: true,
+      noCgroupArgs: ['--cgroup-manager=disabled'],
       supportsExec: true,
       supportsTty: true,
       supportsPause: true,

@@ -13,7 +13,7 @@ import type { Invocation } from '../driver.ts';
 const EROFS_TEXT = 'Read-only file system';
 
 function refusedAsReadOnly(what: string, r: Invocation): CaseOutcome | undefined {
-  if (r.exitCode === 0) return fail(`${what}: expected the write to fail with EROFS, it succeeded`);
+  if (r.exitCode === 0) return fail(`${what}: expected the write to fail with EROFS, the container exited 0`);
   if (!r.stderr.includes(EROFS_TEXT)) return fail(`${what}: expected EROFS ("${EROFS_TEXT}"), got ${quote(r.stderr.trim())}`);
   return undefined;
 }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../../../storage/errors.ts';
 import type { OciProcess } from '../../../container/oci-spec.ts';
-import { type CaseOutcome, type ConformanceCase, differs, exitedWith, fail, pass, quote } from '../case.ts';
+import { type CaseOutcome, type ConformanceCase, differs, exitedWith, fail, pass, quote, skip } from '../case.ts';
 import { parseCgroupMounts, parseProcCgroup, PIDS_LIMIT, limitFilePath } from '../cgroups.ts';
 import type { CaseContext } from '../context.ts';
 import { describeCall, type StateAnswer } from '../driver.ts';
@@ -61,6 +61,7 @@ const exec: ConformanceCase = {
   id: 'exec',
   title: 'exec runs a process in the running container (exit code, env, cwd, output)',
   async run(ctx) {
+    if (!ctx.profile.supportsExec) return skip(`the ${ctx.profile.kind} profile says it has no exec (traits.ts)`);
     const s = sleeper(ctx);
     const notReady = await ready(ctx, s);
     if (notReady) return notReady;
@@ -104,10 +105,13 @@ const state: ConformanceCase = {
   },
 };
 
-/** The runtime's entries for `id` under its --root (runc/crun: a dir named id; runsc: `<id>_sandbox:…` files). */
+/**
+ * The runtime's entries for `id` under its --root: runc and crun keep a dir named `id`, runsc files named
+ * `id_sandbox:id.state` and `.lock`; another runtime may use either shape.
+ */
 function stateEntries(ctx: CaseContext, id: string): string[] {
   try {
-    return readdirSync(ctx.profile.stateRoot).filter((e) => e.startsWith(id));
+    return readdirSync(ctx.profile.stateRoot).filter((e) => e === id || e.startsWith(`${id}_`) || e.startsWith(`${id}.`));
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return []; // the runtime never created its root: nothing of the container either
     throw e;

@@ -6,7 +6,7 @@
  */
 import { isErrno } from '../../../../storage/errors.ts';
 import { setWindowSize } from '../../../../storage/native.ts';
-import { type CaseOutcome, type ConformanceCase, differs, fail, pass, quote } from '../case.ts';
+import { type CaseOutcome, type ConformanceCase, differs, fail, pass, quote, skip } from '../case.ts';
 import { ConsoleSocket, readTerminal } from '../console.ts';
 import type { CaseContext } from '../context.ts';
 import { describeCall } from '../driver.ts';
@@ -16,6 +16,7 @@ import type { BundleOptions } from '../workspace.ts';
 const RECEIVE_MS = 20_000;
 
 interface TerminalRun {
+  /** The case's outcome when it ended before any output: a failure, or a skip. */
   readonly failed?: CaseOutcome;
   /** What the container wrote to its terminal, CRLF turned back into LF (the pty's onlcr). */
   readonly output?: string;
@@ -23,21 +24,25 @@ interface TerminalRun {
 
 /** create (console socket) → receive the master → optionally resize → start → read until the container is gone. */
 async function runOnTerminal(ctx: CaseContext, o: BundleOptions, size?: { rows: number; cols: number }): Promise<TerminalRun> {
+  if (!ctx.profile.supportsTty) return { failed: skip(`the ${ctx.profile.kind} profile says it has no --console-socket (traits.ts)`) };
   const b = ctx.bundle({ ...o, terminal: true });
   const socket = ConsoleSocket.listen(ctx.socketPath());
   try {
-    const received = socket.receive(RECEIVE_MS);
+    // Settled into a value at once: it may fail while we still wait for `create` (no unhandled rejection).
+    const received = socket.receive(RECEIVE_MS).then(
+      (fd) => ({ fd }),
+      (e: unknown) => ({ error: e }),
+    );
     const c = await ctx.create(b, { consoleSocket: socket.path });
     // A runtime that connected has done so by now; one that did not never will: stop waiting either way.
     await socket.wake();
-    let master: number;
-    try {
-      master = await received;
-    } catch (e) {
-      if (!isErrno(e, 'EPROTO') && !isErrno(e, 'ETIMEDOUT')) throw e;
+    const got = await received;
+    if ('error' in got) {
+      if (!isErrno(got.error, 'EPROTO') && !isErrno(got.error, 'ETIMEDOUT')) throw got.error;
       if (c.exitCode !== 0) return { failed: fail(`create --console-socket: ${describeCall(c)}`) };
       return { failed: fail('create --console-socket exited 0 but sent no pty master to the socket') };
     }
+    const master = got.fd;
     const reader = readTerminal(master);
     const onAbort = () => reader.stop();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -46,7 +51,9 @@ async function runOnTerminal(ctx: CaseContext, o: BundleOptions, size?: { rows: 
       if (size !== undefined) setWindowSize(master, size.rows, size.cols);
       const st = await ctx.start(b);
       if (st.exitCode !== 0) return { failed: fail(`start: ${describeCall(st)}`) };
-      const output = (await reader.output).replaceAll('\r\n', '\n');
+      const read = await reader.output;
+      if (read.error !== undefined) throw read.error;
+      const output = read.text.replaceAll('\r\n', '\n');
       return ctx.signal.aborted ? { failed: fail(`no end of the terminal output; got so far ${quote(output)}`) } : { output };
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);

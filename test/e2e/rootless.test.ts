@@ -1,0 +1,193 @@
+// Rootless (issue 6): the built CLI run as real unprivileged users (test/helpers/rootless-users.ts), in a
+// real user namespace made from /etc/subuid and /etc/subgid by newuidmap/newgidmap, on real overlay mounts.
+// Effects are read back from outside as root: host owners of unpacked files, /proc, exit codes.
+import { execa } from 'execa';
+import { chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRegistry } from '../helpers/registry.ts';
+import { runAs, rootlessUsers, subStart, type TestUser } from '../helpers/rootless-users.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+let users: Awaited<ReturnType<typeof rootlessUsers>>;
+let dataHome: string;
+let alpine: string;
+let busybox: string;
+/** The user's environment for this file: its own store under a temp XDG_DATA_HOME (the default-path rule). */
+let env: Record<string, string>;
+const as = (args: readonly string[], expectCode: number, u?: TestUser) => runAs(u ?? users.full, args, { expectCode, env });
+
+function holderPid(u: TestUser): number | undefined {
+  try {
+    return Number(readFileSync(join(u.runtimeDir, 'tsengine', 'userns.pid'), 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    return statSync(`/proc/${pid}`).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+beforeAll(async () => {
+  users = await rootlessUsers();
+  dataHome = mkdtempSync(join(tmpdir(), 'tse-rootless-data-'));
+  chownSync(dataHome, users.full.uid, users.full.gid);
+  env = { XDG_DATA_HOME: dataHome };
+  alpine = getRegistry().images.alpine.ref;
+  busybox = getRegistry().images.busyboxIndex.ref;
+});
+
+afterAll(async () => {
+  if (users) await as(['rm', '-a', '-f'], 0);
+  if (dataHome) rmSync(dataHome, { recursive: true, force: true });
+});
+
+describe('rootless', () => {
+  it('pulls into its own store, inside the user namespace: files keep their owners (mapped to the subordinate IDs)', async () => {
+    await as(['pull', '-q', alpine], 0);
+    await as(['pull', '-q', busybox], 0);
+    const layers = join(dataHome, 'tsengine', 'layers');
+    const shadows = readdirSync(layers).map((d) => join(layers, d, 'etc', 'shadow')).filter((p) => {
+      try {
+        return statSync(p).mode & 0o040; // alpine's: group-readable, group shadow (42)
+      } catch {
+        return false;
+      }
+    });
+    expect(shadows).toHaveLength(1);
+    const st = statSync(shadows[0]!);
+    // Container root is the user; container ID n ≥ 1 is subordinate start + n - 1.
+    expect(st.uid).toBe(users.full.uid);
+    expect(st.gid).toBe(subStart('/etc/subgid', 'tsetest') + 42 - 1);
+    const home = readdirSync(layers).map((d) => join(layers, d, 'home')).find((p) => {
+      try {
+        return statSync(p).uid !== users.full.uid;
+      } catch {
+        return false;
+      }
+    });
+    expect(home && statSync(home).uid).toBe(subStart('/etc/subuid', 'tsetest') + 65534 - 1); // busybox /home is 65534
+  });
+
+  it('run: exit codes with crun (default) and runc', async () => {
+    for (const runtime of ['crun', 'runc']) {
+      for (const [cmd, code] of [[['true'], 0], [['false'], 1], [['sh', '-c', 'exit 32'], 32], [['/no/such/command'], 127]] as const) {
+        const r = await as(['run', '--rm', '--runtime', runtime, alpine, ...cmd], code);
+        if (code === 127) expect(r.stderr).toMatch(/^Error: /m);
+      }
+    }
+  });
+
+  it('sees the image owners inside the container: alpine /etc/shadow root:shadow, busybox /home 65534', async () => {
+    expect((await as(['run', '--rm', alpine, 'stat', '-c', '%u:%g %U:%G', '/etc/shadow'], 0)).stdout).toBe('0:42 root:shadow\n');
+    expect((await as(['run', '--rm', busybox, 'stat', '-c', '%u:%g', '/home'], 0)).stdout).toBe('65534:65534\n');
+    // The container runs as root of the user namespace: uid 0 inside is the user on the host.
+    expect((await as(['run', '--rm', alpine, 'cat', '/proc/self/uid_map'], 0)).stdout.trim().split(/\s+/).slice(0, 3)).toEqual(['0', String(users.full.uid), '1']);
+  });
+
+  it('-d, logs, wait, rm', async () => {
+    const id = (await as(['run', '-d', alpine, 'sh', '-c', 'echo hello; sleep 1; exit 4'], 0)).stdout.trim();
+    expect((await as(['wait', id], 0)).stdout).toBe('4\n');
+    expect((await as(['logs', id], 0)).stdout).toBe('hello\n');
+    expect((await as(['ps', '-a', '-q', '--no-trunc'], 0)).stdout).toContain(id);
+    await as(['rm', id], 0);
+    expect((await as(['ps', '-a', '-q', '--no-trunc'], 0)).stdout).not.toContain(id);
+  });
+
+  it('--userns=keep-id: the user\'s own UID/GID, name and home inside', async () => {
+    const u = users.full;
+    const r = await as(['run', '--rm', '--userns=keep-id', alpine, 'sh', '-c', 'id -u; id -g; grep "^tsetest:" /etc/passwd; echo $HOME'], 0);
+    expect(r.stdout).toBe(`${u.uid}\n${u.gid}\ntsetest:*:${u.uid}:${u.gid}:tsetest:${u.home}:/bin/sh\n${u.home}\n`);
+    // --uidmap (IDs of the rootless namespace, as /proc/self/uid_map shows them from inside): must keep ID 0, the user.
+    const m = await as(['run', '--rm', '--uidmap', '0:0:1', '--uidmap', '1:1000:2000', alpine, 'sh', '-c', 'cat /proc/self/uid_map; id -u nobody 2>/dev/null; stat -c %u /etc/passwd'], 0);
+    expect(m.stdout.trim().split(/\s+/)).toEqual(['0', '0', '1', '1', '1000', '2000', '65534', '0']);
+    const bad = await as(['run', '--rm', '--uidmap', '0:1000:2000', alpine, 'true'], 125);
+    expect(bad.stderr).toMatch(/--uidmap must map ID 0 of the rootless user namespace/);
+  });
+
+  it('network none and host', async () => {
+    expect((await as(['run', '--rm', '--network', 'none', alpine, 'sh', '-c', 'ls /sys/class/net'], 0)).stdout).toBe('lo\n');
+    const host = (await execa('ls', ['/sys/class/net'])).stdout.split('\n').sort();
+    expect((await as(['run', '--rm', '--network', 'host', alpine, 'ls', '/sys/class/net'], 0)).stdout.trim().split('\n').sort()).toEqual(host);
+  });
+
+  it('info: rootless, the ID mappings, the store, the overlay kind, the network backend', async () => {
+    const info = JSON.parse((await as(['info', '--format', 'json'], 0)).stdout) as Record<string, any>;
+    expect(info['host'].security.rootless).toBe(true);
+    expect(info['host'].idMappings.uidmap).toEqual([
+      { container_id: 0, host_id: users.full.uid, size: 1 },
+      { container_id: 1, host_id: subStart('/etc/subuid', 'tsetest'), size: 65536 },
+    ]);
+    expect(info['host'].idMappings.gidmap[1]).toEqual({ container_id: 1, host_id: subStart('/etc/subgid', 'tsetest'), size: 65536 });
+    expect(info['store'].graphRoot).toBe(join(dataHome, 'tsengine'));
+    expect(info['store'].runRoot).toBe(join(users.full.runtimeDir, 'tsengine'));
+    expect(info['store'].overlayKind).toMatch(/userxattr/);
+    expect(info['host'].networkBackend).toMatch(/none and host/);
+    const root = JSON.parse((await runCli(['--root', join(dataHome, 'root-store'), '--runroot', join(dataHome, 'root-run'), 'info', '--format', 'json'], { expectCode: 0 })).stdout) as Record<string, any>;
+    expect(root['host'].security.rootless).toBe(false);
+    expect(root['host'].idMappings.uidmap).toEqual([{ container_id: 0, host_id: 0, size: 4294967295 }]);
+  });
+
+  it('a user without subordinate ranges: the error names the user, the file and the fix', async () => {
+    const r = await as(['pull', '-q', alpine], 125, users.none);
+    expect(r.stderr).toMatch(/^Error: rootless: user "tsenoids" \(uid \d+\) has no subordinate UID range in \/etc\/subuid: as root run `usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ tsenoids`/);
+    expect(r.stderr).toMatch(/add the line "tsenoids:\d+:65536" to \/etc\/subuid and to \/etc\/subgid/);
+    await runAs(users.none, ['--help'], { expectCode: 0 }); // no namespace needed for help
+  });
+
+  it('an image file owned above the range: the error names the file, the ID and the ranges found', async () => {
+    const start = subStart('/etc/subuid', 'tsesmall');
+    const r = await runAs(users.small, ['pull', '-q', busybox], { expectCode: 125, env: { XDG_DATA_HOME: join(users.small.home, '.local', 'share') } });
+    expect(r.stderr).toContain(`image file /home is owned by UID 65534, but user "tsesmall" has container IDs 0-1000 only (/etc/subuid: ${start}-${start + 999} (1000 IDs)`);
+    expect(r.stderr).toMatch(/usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ tsesmall/);
+  });
+
+  it('keep-id as root is refused with the reason', async () => {
+    const r = await runCli(['--root', join(dataHome, 'never'), 'create', '--userns=keep-id', alpine, 'true'], { expectCode: 125 });
+    expect(r.stderr).toMatch(/keep-id is only supported in rootless mode/);
+  });
+
+  it('the rootless store never holds a file of the host root, and is not root\'s store', async () => {
+    const store = join(dataHome, 'tsengine');
+    expect(statSync(store).uid).toBe(users.full.uid);
+    expect((await execa('find', [store, '-uid', '0', '-o', '-gid', '0'])).stdout).toBe('');
+    // Root with the same environment (XDG_DATA_HOME included) keeps to its own store.
+    const rootInfo = JSON.parse((await runCli(['info', '--format', 'json'], { expectCode: 0, env: { ...env, TSENGINE_ROOT: join(dataHome, 'root-store'), TSENGINE_RUNROOT: join(dataHome, 'root-run') } })).stdout) as Record<string, any>;
+    expect(rootInfo['store'].graphRoot).not.toBe(store);
+    expect((await runCli(['images', '-q'], { expectCode: 0, env: { ...env, TSENGINE_ROOT: join(dataHome, 'root-store'), TSENGINE_RUNROOT: join(dataHome, 'root-run') } })).stdout).toBe('');
+  });
+
+  it('the namespace holder: joined while alive, replaced when stale, gone when idle', async () => {
+    const u = users.full;
+    const pidFile = join(u.runtimeDir, 'tsengine', 'userns.pid');
+    const before = holderPid(u)!;
+    expect(alive(before)).toBe(true);
+    // Stale: a pid file naming a process that is not the holder any more (wrong start time).
+    process.kill(before, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(pidFile, `${process.pid} 1\n`);
+    await runAs(u, ['run', '--rm', alpine, 'true'], { expectCode: 0, env: { ...env, TSENGINE_USERNS_IDLE_SECONDS: '2' } });
+    const fresh = holderPid(u)!;
+    expect(fresh).not.toBe(before);
+    expect(fresh).not.toBe(process.pid);
+    expect(readFileSync(`/proc/${fresh}/cmdline`, 'utf8').split('\0').slice(1, 3)).toEqual(['holder', '2']);
+    // A running container keeps it; once nothing is in the namespace it exits by itself.
+    const id = (await as(['run', '-d', alpine, 'sleep', '5'], 0)).stdout.trim();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(alive(fresh)).toBe(true);
+    await as(['wait', id], 0);
+    await as(['rm', id], 0);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      gone = !alive(fresh);
+    }
+    expect(gone).toBe(true);
+  });
+});
