@@ -281,8 +281,11 @@ export class Containers {
     await this.#teardown(rec);
     store.containers.delete(rec.id);
     const p = this.#paths(rec.id);
-    await rm(p.dir, { recursive: true, force: true });
-    await rm(p.runDir, { recursive: true, force: true });
+    // Synchronous: the promise form walks the tree through the thread pool, one hop per file, which was
+    // ~15 ms of every `run --rm` for a handful of files. A container's own files are few unless it wrote
+    // many; the event loop waits for those as podman's remove does.
+    rmSync(p.dir, { recursive: true, force: true });
+    rmSync(p.runDir, { recursive: true, force: true });
     return { id: rec.id };
   }
 
