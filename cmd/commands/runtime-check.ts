@@ -8,7 +8,7 @@
  * runs. The summary line follows the table. With --format, the rows are rendered at the end (json: an
  * array of them) and the summary goes to stderr, so stdout holds only what was asked for.
  */
-import type { CaseResult, CheckPlan, CheckReport } from '../../engine/index.ts';
+import { EngineError, type CaseResult, type CheckPlan, type CheckReport } from '../../engine/index.ts';
 import { defineCommand } from '../command.ts';
 import { renderRows } from '../format/report.ts';
 import { PODMAN_TABWRITER } from '../format/tabwriter.ts';
@@ -65,19 +65,30 @@ export const runtimeCheck = defineCommand({
     const engine = await ctx.engine();
     const format = typeof args['format'] === 'string' ? args['format'] : undefined;
     const image = typeof args['image'] === 'string' ? args['image'] : undefined;
+    const name = String(args['name']);
     let writer: MatrixWriter | undefined;
-    const report = await engine.conformance.check(String(args['name']), {
-      ...(image !== undefined ? { image } : {}),
-      signal: ctx.signal,
-      onStart: (plan: CheckPlan) => {
-        if (format !== undefined) return;
-        writer = matrixWriter(plan.cases.map((c) => c.id));
-        ctx.stdout.write(writer.header);
-      },
-      onResult: (r) => {
-        if (writer !== undefined) ctx.stdout.write(writer.line(checkRow(r)));
-      },
-    });
+    let report: CheckReport;
+    try {
+      report = await engine.conformance.check(name, {
+        ...(image !== undefined ? { image } : {}),
+        signal: ctx.signal,
+        onStart: (plan: CheckPlan) => {
+          if (format !== undefined) return;
+          writer = matrixWriter(plan.cases.map((c) => c.id));
+          ctx.stdout.write(writer.header);
+        },
+        onResult: (r) => {
+          if (writer !== undefined) ctx.stdout.write(writer.line(checkRow(r)));
+        },
+      });
+    } catch (e) {
+      // Ctrl-C: the check rejects with the signal's reason once it has cleaned up; say so, as an engine error.
+      if (ctx.signal.aborted && e === ctx.signal.reason) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new EngineError('ABORTED', `runtime check ${name}: ${why}; everything it started was removed`, { cause: e });
+      }
+      throw e;
+    }
     if (format === undefined) {
       ctx.stdout.write(summaryLine(report));
     } else {

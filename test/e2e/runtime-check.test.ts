@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
 import { mountsUnder } from '../helpers/leftovers.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, spawnCli } from '../helpers/run-cli.ts';
 
 const s = useAlpineStore('e2e-rtcheck');
 
@@ -82,8 +82,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: readonly string[], expectCode: number) => runCli([...s.g, ...args], { expectCode, env: { TSENGINE_CONFIG: config } });
 
-/** What a finished check must not leave: scratch dirs, mounts, or processes started under the run root. */
-function leftBehind(): { checkDirs: string[]; mounts: string[]; processes: string[] } {
+/** The check's containers' cgroups (cgroupsPath /tsengine/<id>) still on the host, in the pids hierarchy or the v2 tree. */
+function checkCgroups(): string[] {
+  return ['/sys/fs/cgroup/pids/tsengine', '/sys/fs/cgroup/tsengine'].flatMap((d) =>
+    existsSync(d) ? readdirSync(d).filter((e) => e.startsWith('tsengine-check-')).map((e) => join(d, e)) : [],
+  );
+}
+
+/**
+ * What a finished check must not leave: scratch dirs, mounts, container cgroups, or processes started
+ * under the run root or named after a check container (runsc's sandbox and gofer carry the id).
+ */
+function leftBehind(): { checkDirs: string[]; mounts: string[]; cgroups: string[]; processes: string[] } {
   const checkRoot = join(s.t.runRoot, 'check');
   const processes: string[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -96,7 +106,7 @@ function leftBehind(): { checkDirs: string[]; mounts: string[]; processes: strin
     }
     if (cmdline.includes(checkRoot) || cmdline.includes('tsengine-check-')) processes.push(`${pid}: ${cmdline.slice(0, 120)}`);
   }
-  return { checkDirs: existsSync(checkRoot) ? readdirSync(checkRoot) : [], mounts: mountsUnder(s.t.runRoot), processes };
+  return { checkDirs: existsSync(checkRoot) ? readdirSync(checkRoot) : [], mounts: mountsUnder(s.t.runRoot), cgroups: checkCgroups(), processes };
 }
 
 const RUNTIMES = [
@@ -121,7 +131,7 @@ describe.each(RUNTIMES)('runtime check $name', ({ name, present, needs }) => {
     }
     const passed = rows.filter((row) => row.Result === 'PASS').length;
     expect(r.stderr).toMatch(new RegExp(`^${CASE_IDS.length} cases: ${passed} passed, ${CASE_IDS.length - passed} failed, 0 skipped \\(${name}: `));
-    expect(leftBehind()).toEqual({ checkDirs: [], mounts: [], processes: [] });
+    expect(leftBehind()).toEqual({ checkDirs: [], mounts: [], cgroups: [], processes: [] });
   });
 });
 
@@ -141,7 +151,7 @@ describe.skipIf(paths.crun === '')('runtime check output and failures (skipped o
     const rows = JSON.parse(r.stdout) as Row[];
     const failed = Object.fromEntries(rows.filter((row) => row.Result === 'FAIL').map((row) => [row.Case, row.Detail]));
     // delete, delete-force: `state` of the deleted container "succeeds" (exit 0, no output) too.
-    expect(Object.keys(failed).sort()).toEqual([
+    expect(Object.keys(failed).sort(), JSON.stringify(failed, null, 1)).toEqual([
       'bind-ro', 'command-not-found', 'delete', 'delete-force', 'exec', 'exit-code', 'kill-sigkill', 'kill-sigterm', 'not-executable', 'readonly-rootfs',
     ]);
     expect(failed['exit-code']).toBe("sh -c 'exit 1': expected exit 1, got `run` exit 0");
@@ -150,7 +160,7 @@ describe.skipIf(paths.crun === '')('runtime check output and failures (skipped o
     expect(failed['readonly-rootfs']).toBe('touch /tse-ro-probe: expected the write to fail with EROFS, the container exited 0');
     expect(failed['delete']).toMatch(/^after delete: state still answers "state tsengine-check-[0-9a-f]+-\d+-delete: not JSON: \\"\\""$/);
     expect(rows.filter((row) => row.Result === 'SKIP')).toEqual([]);
-    expect(leftBehind()).toEqual({ checkDirs: [], mounts: [], processes: [] });
+    expect(leftBehind()).toEqual({ checkDirs: [], mounts: [], cgroups: [], processes: [] });
   });
 
   it('an unknown runtime: exit 125, one line', async () => {
@@ -168,5 +178,34 @@ describe.skipIf(paths.crun === '')('runtime check output and failures (skipped o
     const r = await runCli(['--root', join(empty, 'root'), '--runroot', join(empty, 'run'), 'runtime', 'check', 'crun'], { expectCode: 125, env: { TSENGINE_CONFIG: config } });
     expect(r.stderr).toBe('Error: runtime check needs an image with a shell, and no alpine or busybox image is stored: pull an image first, e.g. tsengine pull alpine\n');
     expect(r.stdout).toBe('');
+  });
+});
+
+describe.skipIf(paths.runsc === '')('runtime check interrupted (skipped only if runsc, the one slow enough to interrupt mid-check, is not installed)', () => {
+  it('Ctrl-C: exit 125 saying so, and nothing of the check is left', async () => {
+    const child = spawnCli([...s.g, 'runtime', 'check', 'runsc'], { TSENGINE_CONFIG: config });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 400 && !out.includes('\nstdio '); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(out).toContain('\nstdio ');
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toBe('Error: runtime check runsc: interrupted (SIGINT); everything it started was removed\n');
+    expect(leftBehind()).toEqual({ checkDirs: [], mounts: [], cgroups: [], processes: [] });
+  });
+
+  it('SIGKILL: what the killed check left (mount, containers, scratch dir) is swept by the next check', async () => {
+    const child = spawnCli([...s.g, 'runtime', 'check', 'runsc'], { TSENGINE_CONFIG: config });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 400 && !out.includes('\ncgroup-pids '); i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGKILL');
+    await child;
+    const left = leftBehind();
+    expect(left.checkDirs).toHaveLength(1);
+    expect(left.mounts).toHaveLength(1);
+    await cli(['runtime', 'check', 'crun', '--format', 'json'], 0);
+    expect(leftBehind()).toEqual({ checkDirs: [], mounts: [], cgroups: [], processes: [] });
   });
 });

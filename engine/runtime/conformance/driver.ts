@@ -14,14 +14,16 @@ import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { isErrno } from '../../../storage/errors.ts';
 import type { OciProcess } from '../../container/oci-spec.ts';
-import { forceDelete } from './leftovers.ts';
+import { cgroupsPathFor } from '../../container/runtime-spec.ts';
+import { forceDelete, removeCgroups } from './leftovers.ts';
 import { OciCliRuntime } from '../oci-cli.ts';
 import type { OciStatus } from '../oci-state.ts';
+import { parseState, type ReportedState } from './state.ts';
 import type { RuntimeProfile } from '../profiles.ts';
 import { runtimeErrorMessages } from '../runtime-log.ts';
 import type { Bundle } from './workspace.ts';
 
-/** A runtime call that takes longer is ended (SIGTERM, then SIGKILL 5 s later) and reported as timed out. */
+/** A runtime call that takes longer is ended and reported as timed out. */
 const CALL_TIMEOUT_MS = 30_000;
 /** A foreground `run` lives as long as its container; the cases' containers end within seconds. */
 const RUN_TIMEOUT_MS = 60_000;
@@ -45,13 +47,6 @@ export interface Running {
   waitForOutput(text: string, timeoutMs: number): Promise<boolean>;
   /** The foreground runtime's end (the container's exit code for runc, crun and runsc). Never rejects. */
   readonly done: Promise<Invocation>;
-}
-
-/** `state` as runtime-spec runtime.md "State" defines it: pid is required only while created or running. */
-export interface ReportedState {
-  readonly status: OciStatus;
-  /** The init's pid as the host sees it; for a stopped container whatever the runtime printed (runsc: -1). */
-  readonly pid: number;
 }
 
 export interface StateAnswer {
@@ -207,7 +202,8 @@ export class RuntimeDriver {
    * Force-deletes the given containers (a case's, once it ended: a runsc sandbox holds ~50 MB) and forgets
    * them. Only ids the runtime still keeps state for: a foreground `run` deletes its container itself, and
    * asking the runtime about an unknown id costs two or three calls. One the runtime cannot delete has its
-   * processes killed through its cgroup. Returns the errors; the caller decides how loud to be.
+   * processes killed through its cgroup; cgroups a runtime killed half-way left are removed. Returns the
+   * errors; the caller decides how loud to be.
    */
   async release(ids: Iterable<string>): Promise<unknown[]> {
     const rt = new OciCliRuntime(this.profile);
@@ -215,8 +211,17 @@ export class RuntimeDriver {
     const errors: unknown[] = [];
     for (const id of ids) {
       const e = known.some((k) => k === id || k.startsWith(`${id}_`) || k.startsWith(`${id}.`)) ? await forceDelete(rt, id) : undefined;
-      if (e === undefined) this.#ids.delete(id);
-      else errors.push(e); // kept: cleanup() tries it again
+      if (e !== undefined) {
+        errors.push(e); // kept: cleanup() tries it again
+        continue;
+      }
+      this.#ids.delete(id);
+      try {
+        await removeCgroups(cgroupsPathFor(id));
+      } catch (c) {
+        if (!isErrno(c)) throw c;
+        errors.push(c);
+      }
     }
     return errors;
   }
@@ -290,34 +295,6 @@ function toInvocation(args: readonly string[], r: ExecaOutcome, logFile: string)
     logErrors: runtimeErrorMessages(readLog(logFile)),
     timedOut: r.timedOut,
   };
-}
-
-const STATUSES: ReadonlySet<string> = new Set<OciStatus>(['creating', 'created', 'running', 'stopped', 'paused']);
-
-/**
- * The state JSON, judged by the spec rather than by what the engine needs (oci-state.ts also wants a
- * pid >= 0 when stopped). Returns why it is not a state when it is not one.
- */
-export function parseState(text: string): ReportedState | string {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    if (e instanceof SyntaxError) return `not JSON: ${quoteShort(text)}`;
-    throw e;
-  }
-  if (typeof v !== 'object' || v === null) return `not an object: ${quoteShort(text)}`;
-  const { status, pid } = v as { status?: unknown; pid?: unknown };
-  if (typeof status !== 'string' || !STATUSES.has(status)) return `unknown status ${JSON.stringify(status)}`;
-  const live = status === 'created' || status === 'running';
-  if (live ? !(Number.isInteger(pid) && (pid as number) > 0) : !Number.isInteger(pid ?? 0)) {
-    return `status ${status} with pid ${JSON.stringify(pid)}`;
-  }
-  return { status: status as OciStatus, pid: (pid as number | undefined) ?? 0 };
-}
-
-function quoteShort(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 function readLog(path: string): string {

@@ -5,7 +5,7 @@
  * (pid:starttime, storage/owner.ts) and the runtime profile it used, so the sweep can tell a check in
  * progress from an abandoned one, and knows which binary deletes its containers.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../../storage/errors.ts';
@@ -41,6 +41,29 @@ export function killCgroup(cgroupsPath: string): void {
         process.kill(pid, 'SIGKILL');
       } catch (e) {
         if (!isErrno(e, 'ESRCH')) throw e; // gone meanwhile
+      }
+    }
+  }
+}
+
+/**
+ * Removes the cgroup at `cgroupsPath` from every hierarchy, killing what is still in it. A runtime removes
+ * its container's cgroups on delete; one killed half-way through `create` or `run` (an abort, a timeout)
+ * leaves them, and the next check's container of the same name never comes, so nobody else would.
+ */
+export async function removeCgroups(cgroupsPath: string): Promise<void> {
+  const mounts = parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'));
+  const dirs = [...new Set([...mounts.v1.values(), ...(mounts.v2 !== undefined ? [mounts.v2] : [])])].map((m) => join(m, cgroupsPath));
+  for (const dir of dirs) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (e) {
+        if (isErrno(e, 'ENOENT')) break; // not there: removed by the runtime, or never made in this hierarchy
+        if (!isErrno(e, 'EBUSY') || attempt >= 20) throw e;
+        killCgroup(cgroupsPath); // processes left in it; the kernel frees the cgroup once they are reaped
+        await new Promise((r) => setTimeout(r, 50));
       }
     }
   }
@@ -83,6 +106,7 @@ export async function sweepAbandonedChecks(runRoot: string): Promise<void> {
       const rt = new OciCliRuntime(profile);
       const ids = new Set(listDir(join(dir, 'state')).flatMap((e) => OUR_ID.exec(e)?.[0] ?? []));
       for (const id of ids) if ((await forceDelete(rt, id)) !== undefined) clean = false;
+      for (const id of ids) await removeCgroups(cgroupsPathFor(id));
     }
     if (!clean) continue;
     const rootfs = join(dir, 'rootfs');

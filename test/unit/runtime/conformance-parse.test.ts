@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { limitFilePath, MEMORY_LIMIT, parseCgroupMounts, parseProcCgroup, PIDS_LIMIT } from '../../../engine/runtime/conformance/cgroups.ts';
 import { differs, oneLine, quote } from '../../../engine/runtime/conformance/case.ts';
-import { parseState } from '../../../engine/runtime/conformance/driver.ts';
+import { parseState } from '../../../engine/runtime/conformance/state.ts';
 
 // This machine's layout (cgroup v1 hybrid), trimmed from /proc/self/mountinfo.
 const HYBRID_MOUNTS = [
