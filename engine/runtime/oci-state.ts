@@ -8,7 +8,7 @@ export type OciStatus = 'creating' | 'created' | 'running' | 'stopped' | 'paused
 
 export interface OciState {
   readonly status: OciStatus;
-  /** The container's init as seen from the host; 0 once stopped (runc). */
+  /** The container's init as seen from the host; 0 once stopped (runc, crun; runsc's -1 is read as 0). */
   readonly pid: number;
 }
 
@@ -45,8 +45,10 @@ export function parseListOutput(runtime: string, text: string): Map<string, OciS
 function toState(v: object): OciState | string {
   const { status, pid } = v as { status?: unknown; pid?: unknown };
   if (typeof status !== 'string' || !STATUSES.has(status)) return `unknown status ${JSON.stringify(status)}`;
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 0) return `bad pid ${JSON.stringify(pid)}`;
-  return { status: status as OciStatus, pid };
+  // runsc 2022-12 reports a stopped container's pid as -1 where runc and crun say 0: both mean "none".
+  const none = pid === -1 && status === 'stopped';
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || (pid < 0 && !none)) return `bad pid ${JSON.stringify(pid)}`;
+  return { status: status as OciStatus, pid: none ? 0 : pid };
 }
 
 function parseJson(runtime: string, what: string, text: string): unknown {

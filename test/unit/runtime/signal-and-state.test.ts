@@ -32,6 +32,8 @@ describe('parseStateOutput', () => {
     expect(parseStateOutput('crun', 'k1', crun)).toEqual({ status: 'running', pid: 27963 });
     expect(parseStateOutput('runsc', 'k1', runsc)).toEqual({ status: 'running', pid: 28848 });
     expect(parseStateOutput('runc', 'k1', '{"status":"stopped","pid":0}')).toEqual({ status: 'stopped', pid: 0 });
+    // runsc 2022-12 says -1 for a stopped container's pid (seen by the runtime conformance suite): none, as 0.
+    expect(parseStateOutput('runsc', 'k1', '{"ociVersion":"1.0.0","id":"k1","status":"stopped","pid":-1,"bundle":"/b"}')).toEqual({ status: 'stopped', pid: 0 });
   });
   it('refuses malformed output as RUNTIME_FAILED', () => {
     for (const bad of ['', 'not json', '[]', '{"status":"dancing","pid":1}', '{"status":"running"}', '{"status":"running","pid":-1}']) {
