@@ -170,30 +170,21 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     .getInternalMethods()
     .getUsageInstance().cacheHelpMessage = () => undefined;
   for (const spec of TOP) y = register(y, spec, ctx, result);
-  y = y.command('container', 'Manage containers', (sub: Argv) => {
-    result.verb = 'container';
-    let s = sub.demandCommand(1, 'missing container command');
-    for (const spec of CONTAINER_SUB) s = register(s, spec, ctx, result, 'container ');
-    return s;
-  });
-  y = y.command('image', 'Manage images', (sub: Argv) => {
-    result.verb = 'image';
-    let s = sub.demandCommand(1, 'missing image command');
-    for (const spec of IMAGE_SUB) s = register(s, spec, ctx, result, 'image ');
-    return s;
-  });
-  y = y.command('runtime', 'Manage and check OCI runtimes', (sub: Argv) => {
-    result.verb = 'runtime';
-    let s = sub.demandCommand(1, 'missing runtime command');
-    for (const spec of RUNTIME_SUB) s = register(s, spec, ctx, result, 'runtime ');
-    return s;
-  });
-  y = y.command('system', 'Manage the system: info', (sub: Argv) => {
-    result.verb = 'system';
-    let s = sub.demandCommand(1, 'missing system command');
-    for (const spec of SYSTEM_SUB) s = register(s, spec, ctx, result, 'system ');
-    return s;
-  });
+  // `tsengine <group> <verb>` forms: container, image, runtime, system.
+  const groups: readonly (readonly [string, string, readonly CommandSpec[]])[] = [
+    ['container', 'Manage containers', CONTAINER_SUB],
+    ['image', 'Manage images', IMAGE_SUB],
+    ['runtime', 'Manage and check OCI runtimes', RUNTIME_SUB],
+    ['system', 'Manage the system: info', SYSTEM_SUB],
+  ];
+  for (const [group, describe, specs] of groups) {
+    y = y.command(group, describe, (sub: Argv) => {
+      result.verb = group;
+      let s = sub.demandCommand(1, `missing ${group} command`);
+      for (const spec of specs) s = register(s, spec, ctx, result, `${group} `);
+      return s;
+    });
+  }
   await y.parseAsync(head, {}, (_err: unknown, _argv: unknown, output: string) => {
     if (output) print(output.endsWith('\n') ? output : `${output}\n`);
   });
