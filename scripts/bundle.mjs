@@ -7,10 +7,12 @@
 // The library (dist/engine) and the monitor (dist/monitor) stay as tsc wrote them. better-sqlite3 stays
 // external (a native addon).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { build } from 'esbuild';
 
+// Chunk names carry content hashes: without this, every build's chunks would pile up (and be packed).
+rmSync('dist/cmd/chunks', { recursive: true, force: true });
 await build({
   entryPoints: ['cmd/main.ts', 'cmd/cleanup-main.ts'],
   outdir: 'dist/cmd',
