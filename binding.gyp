@@ -16,6 +16,7 @@
         "monitor/tsengine-monitor.c",
         "monitor/attach.c",
         "monitor/clock.c",
+        "monitor/console.c",
         "monitor/cri-log.c",
         "monitor/events.c",
         "monitor/exit-record.c",

@@ -19,14 +19,16 @@ let logLevel = 'warn';
 
 function handleSignals(): void {
   let interrupts = 0;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  // SIGHUP (the terminal went away) too: the default would kill us without restoring the terminal mode or
+  // letting the store close cleanly.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       if (proxy) {
         proxy(sig);
         return;
       }
       // First signal: abort cleanly (stores stay consistent). Second: give up at once.
-      if (++interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+      if (++interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
       controller.abort(new Error(`interrupted (${sig})`));
     });
   }

@@ -9,6 +9,8 @@ import { CREATE_FLAGS, RUN_ONLY_FLAGS } from './commands/create-flags.ts';
 import { images } from './commands/images.ts';
 import { containerInspect, inspect, imageInspect } from './commands/inspect.ts';
 import { kill, rm, start, stop, wait } from './commands/lifecycle.ts';
+import { attach } from './commands/attach.ts';
+import { exec, EXEC_FLAGS } from './commands/exec.ts';
 import { logs } from './commands/logs.ts';
 import { ps } from './commands/ps.ts';
 import { run } from './commands/run.ts';
@@ -21,17 +23,18 @@ import { runtimeAdd, runtimeDefault, runtimeLs, runtimeRm } from './commands/run
 import { info } from './commands/info.ts';
 import type { Args, CliContext } from './context.ts';
 
-const TOP: readonly CommandSpec[] = [run, create, start, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect, info];
+const TOP: readonly CommandSpec[] = [run, create, start, exec, attach, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect, info];
 /** `tsengine container <sub>` forms. */
-const CONTAINER_SUB: readonly CommandSpec[] = [run, create, start, { ...ps, aliases: ['ls', 'list'] }, logs, wait, stop, kill, rm, containerInspect];
+const CONTAINER_SUB: readonly CommandSpec[] = [run, create, start, exec, attach, { ...ps, aliases: ['ls', 'list'] }, logs, wait, stop, kill, rm, containerInspect];
 /** Global flags that take a value (for finding the verb before yargs parses). */
 const GLOBAL_VALUE_FLAGS: ReadonlySet<string> = new Set(['root', 'runroot', 'log-level', 'runtime', 'runtime-flag']);
 
-/** run/create: the container's command after the image goes to it verbatim, so yargs never sees it. */
+/** run/create/exec: the command after the image (exec: the container) goes to it verbatim, so yargs never sees it. */
 function splitCommandTail(argv: readonly string[]): { head: string[]; tail: string[] } {
   let i = verbIndex(argv, GLOBAL_VALUE_FLAGS);
   if (i >= 0 && argv[i] === 'container') i++;
   const verb = argv[i];
+  if (verb === 'exec') return splitAtImage(argv, i, EXEC_FLAGS);
   if (verb !== 'run' && verb !== 'create') return { head: [...argv], tail: [] };
   return splitAtImage(argv, i, verb === 'run' ? [...CREATE_FLAGS, ...RUN_ONLY_FLAGS] : CREATE_FLAGS);
 }
@@ -58,7 +61,7 @@ export interface GlobalArgs {
   runtime?: string;
   'runtime-flag'?: string[];
   'log-level': string;
-  /** run/create: the command after the image. */
+  /** run/create/exec: the command after the image (exec: the container). */
   commandTail: readonly string[];
 }
 

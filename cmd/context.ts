@@ -5,7 +5,7 @@
 import type { Engine, EngineOptions } from '../engine/index.ts';
 
 export interface Output {
-  write(text: string): unknown;
+  write(data: string | Uint8Array): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
 }

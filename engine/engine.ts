@@ -10,6 +10,8 @@ import { builtFile } from '../storage/package-root.ts';
 import { Containers } from './container/containers.ts';
 import { Images } from './image/images.ts';
 import { Runtimes } from './runtime/runtimes.ts';
+import { type RunOptions, type RunResult, runContainer } from './run.ts';
+import { EngineError } from './errors.ts';
 import { systemInfo, type SystemInfo } from './info.ts';
 import { Conformance } from './runtime/conformance/conformance.ts';
 import { loadRegistriesConf, type RegistriesConf } from './image/short-names.ts';
@@ -18,6 +20,7 @@ import type { RegistryClient } from './registry/client.ts';
 import { userNamespaceRequired } from './rootless/enter.ts';
 import { explainUnmappedId } from './rootless/explain.ts';
 import { rootlessIds } from './rootless/ids.ts';
+import { findSlirp4netns } from './container/slirp4netns.ts';
 
 export class Engine {
   readonly options: ResolvedEngineOptions;
@@ -32,12 +35,17 @@ export class Engine {
   /** Connection pools this engine made (none when the embedder injected a dispatcher); closed by close(). */
   #agents: { close(): Promise<void> }[] = [];
   #registriesConf: RegistriesConf | undefined;
+  #closed = false;
 
   private constructor(options: ResolvedEngineOptions, store: Store) {
     this.options = options;
     this.#store = store;
+    // The facades reach the store through this getter: after close() every call fails with ENGINE_CLOSED.
+    const engine = this;
     this.images = new Images({
-      store,
+      get store() {
+        return engine.#openStore();
+      },
       removeContainer: (id) => this.containers.remove(id, { force: true }),
       registry: () => (this.#registry ??= this.#makeRegistryClient()),
       registriesConf: () => this.#conf(),
@@ -57,8 +65,11 @@ export class Engine {
         runtimes: options.runtimes,
       },
     });
+    let slirp: { path: string | undefined } | undefined;
     this.containers = new Containers({
-      store,
+      get store() {
+        return engine.#openStore();
+      },
       root: options.root,
       runRoot: options.runRoot,
       registriesConf: () => this.#conf(),
@@ -67,9 +78,12 @@ export class Engine {
       exitCommand: (id) => [...cleanupCommand(), '--root', options.root, '--runroot', options.runRoot, id],
       xattrNamespace: options.rootless ? 'user' : 'trusted',
       rootless: rootlessIds(options),
+      slirp4netns: () => (slirp ??= { path: findSlirp4netns(options.env['PATH']) }).path,
     });
     this.conformance = new Conformance({
-      store,
+      get store() {
+        return engine.#openStore();
+      },
       runRoot: options.runRoot,
       rootless: options.rootless,
       xattrNamespace: options.rootless ? 'user' : 'trusted',
@@ -95,10 +109,18 @@ export class Engine {
     return engine;
   }
 
+  /**
+   * docker's `run`: pulls the image per `pull` (default: when missing), creates the container, starts it
+   * and waits for it. A non-zero exit code is a result; see RunOptions.signal for cancellation.
+   */
+  run(o: RunOptions): Promise<RunResult> {
+    return runContainer(this.images, this.containers, o);
+  }
+
   /** podman's `info`: host, default and known runtimes, store, registries, versions. */
   async info(o: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
     const { root, runRoot, rootless } = this.options;
-    return systemInfo({ root, runRoot, rootless, runtimes: this.runtimes, containers: this.containers, images: this.images, registriesConf: () => this.#conf() }, o);
+    return systemInfo({ root, runRoot, rootless, runtimes: this.runtimes, containers: this.containers, images: this.images, registriesConf: () => this.#conf(), slirp4netns: findSlirp4netns(this.options.env['PATH']) }, o);
   }
 
   #conf(): RegistriesConf {
@@ -133,8 +155,15 @@ export class Engine {
     });
   }
 
+  #openStore(): Store {
+    if (this.#closed) throw new EngineError('ENGINE_CLOSED', `this engine (root ${this.options.root}) is closed: open another with Engine.open()`);
+    return this.#store;
+  }
+
+  /** Finishes cleanups under way, lets go of running containers' monitors, closes the store. Idempotent. */
   async close(): Promise<void> {
     await this.containers.close();
+    this.#closed = true;
     this.#store.close();
     const agents = this.#agents.splice(0);
     await Promise.all(agents.map((a) => a.close()));

@@ -26,6 +26,8 @@ export type EngineErrorCode =
   | 'CONTAINER_NOT_FOUND'
   | 'CONTAINER_IN_USE'
   | 'CONTAINER_NOT_RUNNING'
+  /** A call on an engine after close() (or after its `await using` scope ended). */
+  | 'ENGINE_CLOSED'
   /** Rootless: the user has no subordinate ID range (/etc/subuid, /etc/subgid). */
   | 'USERNS_NO_SUBIDS'
   /** Rootless: an image file needs a UID/GID the user's ranges do not map. */
@@ -33,7 +35,9 @@ export type EngineErrorCode =
   /** Rootless: Engine.open outside the user namespace (see prepareUserNamespace). */
   | 'USERNS_REQUIRED'
   /** Rootless: a feature that needs privileges this host does not give an unprivileged user. */
-  | 'ROOTLESS_UNSUPPORTED';
+  | 'ROOTLESS_UNSUPPORTED'
+  /** A network mode whose helper is missing or cannot work here (slirp4netns absent, /dev/net/tun closed to the user). */
+  | 'NETWORK_UNAVAILABLE';
 
 export class EngineError extends CodedError<EngineErrorCode> {}
 

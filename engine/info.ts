@@ -2,8 +2,7 @@
  * engine.info(): what `tsengine info` shows, shaped like podman's `podman info` (libpod/define/info.go) so
  * `--format '{{.Host.OCIRuntime.Name}}'` and `{{.Store.GraphRoot}}` work as they do there. Field names are
  * podman's Go names; the CLI prints podman's YAML/JSON keys from them. Beyond podman: every runtime known
- * by name (`Host.OCIRuntimes`) and where the default came from (`Host.OCIRuntime.DefaultFrom`). Rootless
- * details (ID mappings, slirp/pasta) are issue 6's to add under Host.Security and Host.
+ * by name (`Host.OCIRuntimes`) and where the default came from (`Host.OCIRuntime.DefaultFrom`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
@@ -15,6 +14,7 @@ import type { RegistriesConf } from './image/short-names.ts';
 import { placeOf } from './runtime/registration.ts';
 import { parseIdMap } from './rootless/paths.ts';
 import type { RuntimeInfo, Runtimes } from './runtime/runtimes.ts';
+import { slirp4netnsInfo } from './container/slirp4netns.ts';
 
 export interface OciRuntimeInfo {
   readonly Name: string;
@@ -47,8 +47,10 @@ export interface SystemInfo {
      * Rootless: 0 → the user, 1.. → the subordinate ranges of /etc/subuid and /etc/subgid.
      */
     readonly IDMappings: { readonly UIDMap: readonly IdMap[]; readonly GIDMap: readonly IdMap[] };
-    /** How containers get a network: `none, host, private (loopback only)` rootless; see NetworkModes. */
+    /** How containers get a network, the default first; see NetworkModes. */
     readonly NetworkBackend: string;
+    /** podman's host.slirp4netns: the binary `--network slirp4netns` runs (absent when not installed). */
+    readonly Slirp4NetNS?: { readonly Executable: string; readonly Version: string };
     /** The --network modes this engine can give a container here. */
     readonly NetworkModes: readonly string[];
   };
@@ -83,6 +85,8 @@ export interface InfoDeps {
   readonly containers: Containers;
   readonly images: Images;
   readonly registriesConf: () => RegistriesConf;
+  /** The slirp4netns binary, when installed. */
+  readonly slirp4netns?: string | undefined;
 }
 
 /** Node's process.arch → Go's GOARCH, as podman prints it. */
@@ -99,6 +103,8 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
   const containers = await d.containers.list({ all: true });
   const images = await d.images.list();
   const goArch = GOARCH[arch()] ?? arch();
+  const slirp = d.slirp4netns !== undefined ? await slirp4netnsInfo(d.slirp4netns) : undefined;
+  const slirpText = slirp && `slirp4netns (${slirp.path}, version ${slirp.version || 'unknown'})`;
   return {
     Host: {
       Arch: goArch,
@@ -115,8 +121,11 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
       OCIRuntimes: Object.fromEntries(list.map((r) => [r.name, runtimeInfo(r)])),
       Security: { Rootless: d.rootless },
       IDMappings: { UIDMap: idMap('/proc/self/uid_map'), GIDMap: idMap('/proc/self/gid_map') },
-      NetworkBackend: d.rootless ? 'none and host; private: loopback only (slirp4netns not implemented yet)' : 'none and host; private: loopback only',
-      NetworkModes: ['private', 'none', 'host'],
+      NetworkBackend: d.rootless && slirpText !== undefined
+        ? `${slirpText}, the default; private: loopback only; none and host`
+        : `private: loopback only, the default; none and host${slirpText !== undefined ? `; ${slirpText}` : ''}`,
+      ...(slirp ? { Slirp4NetNS: { Executable: slirp.path, Version: slirp.version } } : {}),
+      NetworkModes: [...(d.rootless && slirp ? ['slirp4netns'] : []), 'private', 'none', 'host', ...(!d.rootless && slirp ? ['slirp4netns'] : [])],
     },
     Store: {
       GraphRoot: d.root,

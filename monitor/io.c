@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int write_all(int fd, const void *buf, size_t n)
@@ -45,4 +48,25 @@ int close_fd(int fd)
 		errno = saved;
 	}
 	return -1;
+}
+
+int listen_unix(const char *path, int backlog, int *fd)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof addr.sun_path)
+		return ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	/* A socket file left by an earlier run (its monitor was killed). ENOENT is the usual case; any other
+	 * failure shows up as bind()'s EADDRINUSE. */
+	unlink(path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return errno;
+	if (bind(s, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(s, backlog) < 0) {
+		int e = errno;
+		close_fd(s);
+		return e;
+	}
+	*fd = s;
+	return 0;
 }

@@ -9,6 +9,8 @@
 int write_all(int fd, const void *buf, size_t n);
 int set_nonblocking(int fd);
 int set_cloexec(int fd);
+/* A non-blocking, close-on-exec AF_UNIX stream socket listening at path (a stale file there is replaced). */
+int listen_unix(const char *path, int backlog, int *fd);
 /* close(2) that keeps errno; a no-op for fd < 0. Returns -1 for the caller to store. */
 int close_fd(int fd);
 

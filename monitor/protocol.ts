@@ -23,7 +23,17 @@
  *
  * Command line (launchArgv; every option takes the next argument whole, so values may start with `--`):
  *   --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
- *   [--stdin [--attach-socket PATH]] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *   [--stdin] [--attach-socket PATH] [--attached] [--console-socket PATH [--tty-size ROWSxCOLS]]
+ *   [--runtime-detaches] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *
+ * Attach (monitor/attach.h): whoever connects to attachSocket, and the engine's end of fd 4 with
+ * `attached`, gets the container's output and may send stdin and resizes, framed both ways as
+ * `type:u8 length:u32be payload` (AttachFrameType; encodeAttachFrame/AttachFrameDecoder below):
+ *   monitor → client  stdout(1) / stderr(2) data, as read (a TTY's output is all stdout); EOF after the
+ *                     last one, once the container exited and its output drained
+ *   client → monitor  stdin(0) data (dropped unless `stdin`); stdinEof(3), empty: the container's stdin
+ *                     closes (with a TTY we only stop writing); resize(4): rows u16be, cols u16be
+ * Closing the socket detaches: the container and its stdin carry on. A protocol error drops the client.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -43,10 +53,18 @@ export interface LaunchSpec {
   pidFile: string;
   /** The runtime's own JSON log (--log … --log-format json): error-level entries written during this run mean the runtime failed. Absolute. */
   runtimeLogPath?: string;
-  /** Keep the container's stdin open as a pipe, fed by whoever connects to attachSocket (docker -i). Otherwise stdin is /dev/null. */
+  /** Keep the container's stdin open (a pipe, or its TTY), fed by attach clients (docker -i). Otherwise stdin is /dev/null (or an unfed TTY). */
   stdin: boolean;
-  /** Unix socket the monitor listens on while the container runs (only with `stdin`: launchArgv drops it otherwise): a client that connects gets its bytes written to the container's stdin; closing the client's write side closes the container's stdin. Absolute, at most 107 bytes (sun_path). */
+  /** Unix socket the monitor listens on while the container runs, for attach clients (header). Absolute, at most 107 bytes (sun_path). */
   attachSocket?: string;
+  /** fd 4 of the monitor is a connected socket (launch.ts passes one): the first attach client, there before the runtime starts, so it misses no output. */
+  attached?: boolean;
+  /** A container TTY: the runtime's `--console-socket` (in `argv` too); the monitor listens here and takes the pty master. Absolute, at most 107 bytes. */
+  consoleSocket?: string;
+  /** The TTY's initial size, set on the master as soon as it arrives (also put it in config.json process.consoleSize: the runtime may start the process first). */
+  terminalSize?: { rows: number; cols: number };
+  /** The runtime is told to `--detach`: it exits once the process runs, and the monitor (a subreaper) waits for the process in pidFile. runc needs it for a TTY. */
+  runtimeDetaches?: boolean;
   /** Run after the exit file is written (the engine's cleanup: unmount, runtime state, --rm). Its output goes to exitCommandLog if given. */
   exitCommand?: readonly string[];
   exitCommandLog?: string;
@@ -103,10 +121,14 @@ export function launchArgv(s: LaunchSpec): string[] {
   const spec = validateLaunchSpec(s);
   const args = ['--cid', spec.containerId, '--log', spec.logPath, '--exit-file', spec.exitFile, '--pid-file', spec.pidFile];
   if (spec.runtimeLogPath !== undefined) args.push('--runtime-log', spec.runtimeLogPath);
-  if (spec.stdin) {
-    args.push('--stdin');
-    if (spec.attachSocket !== undefined) args.push('--attach-socket', spec.attachSocket);
+  if (spec.stdin) args.push('--stdin');
+  if (spec.attachSocket !== undefined) args.push('--attach-socket', spec.attachSocket);
+  if (spec.attached === true) args.push('--attached');
+  if (spec.consoleSocket !== undefined) {
+    args.push('--console-socket', spec.consoleSocket);
+    if (spec.terminalSize !== undefined) args.push('--tty-size', `${spec.terminalSize.rows}x${spec.terminalSize.cols}`);
   }
+  if (spec.runtimeDetaches === true) args.push('--runtime-detaches');
   if (spec.exitCommandLog !== undefined) args.push('--exit-command-log', spec.exitCommandLog);
   for (const a of spec.exitCommand ?? []) args.push('--exit-command-arg', a);
   return [...args, '--', ...spec.argv];
@@ -123,6 +145,60 @@ export function decodeEvent(line: string): MonitorEvent {
 
 export function decodeExitRecord(text: string): ExitRecord {
   return validateExitRecord(parseJson(text, 'exit record'), 'exit record');
+}
+
+// ---- attach frames (header) ----
+
+export const AttachFrameType = { stdin: 0, stdout: 1, stderr: 2, stdinEof: 3, resize: 4 } as const;
+export type AttachFrameType = (typeof AttachFrameType)[keyof typeof AttachFrameType];
+
+const FRAME_HEADER = 5;
+
+/** One frame: the header and the payload, in one buffer (one write). */
+export function encodeAttachFrame(type: AttachFrameType, payload: Uint8Array = new Uint8Array(0)): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
+  frame[0] = type;
+  frame.writeUInt32BE(payload.length, 1);
+  frame.set(payload, FRAME_HEADER);
+  return frame;
+}
+
+/** A resize frame; rows and cols are clamped to what a winsize holds (1..65535). */
+export function encodeResize(rows: number, cols: number): Buffer {
+  const payload = Buffer.allocUnsafe(4);
+  payload.writeUInt16BE(Math.min(65535, Math.max(1, Math.trunc(rows))), 0);
+  payload.writeUInt16BE(Math.min(65535, Math.max(1, Math.trunc(cols))), 2);
+  return encodeAttachFrame(AttachFrameType.resize, payload);
+}
+
+export interface AttachFrame {
+  readonly type: AttachFrameType;
+  readonly payload: Buffer;
+}
+
+/** Splits a byte stream into frames, whatever the chunking; a frame of an unknown type is a ProtocolError. */
+export class AttachFrameDecoder {
+  #carry: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): AttachFrame[] {
+    let buf = this.#carry.length === 0 ? chunk : Buffer.concat([this.#carry, chunk]);
+    const frames: AttachFrame[] = [];
+    while (buf.length >= FRAME_HEADER) {
+      const type = buf[0]!;
+      if (type > AttachFrameType.resize) throw new ProtocolError(`attach frame: unknown type ${type}`);
+      const end = FRAME_HEADER + buf.readUInt32BE(1);
+      if (buf.length < end) break;
+      frames.push({ type: type as AttachFrameType, payload: buf.subarray(FRAME_HEADER, end) });
+      buf = buf.subarray(end);
+    }
+    this.#carry = buf;
+    return frames;
+  }
+
+  /** Bytes of a frame not yet complete (at EOF: the stream was cut). */
+  get pending(): number {
+    return this.#carry.length;
+  }
 }
 
 // ---- validation: unknown fields are ignored (later versions may add optional ones), known ones are checked ----
@@ -230,12 +306,22 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
   }
   const runtimeLogPath = optAbsPath(o, 'runtimeLogPath', what);
   if (runtimeLogPath !== undefined) spec.runtimeLogPath = runtimeLogPath;
-  const attachSocket = optAbsPath(o, 'attachSocket', what);
-  if (attachSocket !== undefined) {
-    if (Buffer.byteLength(attachSocket) > MAX_SOCKET_PATH_BYTES) {
-      throw new ProtocolError(`${what}: \`attachSocket\` is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${attachSocket}`);
-    }
-    spec.attachSocket = attachSocket;
+  const attachSocket = socketPath(o, 'attachSocket', what);
+  if (attachSocket !== undefined) spec.attachSocket = attachSocket;
+  for (const k of ['attached', 'runtimeDetaches'] as const) {
+    if (o[k] === undefined) continue;
+    if (typeof o[k] !== 'boolean') throw new ProtocolError(`${what}: expected \`${k}\` to be a boolean, got ${describe(o[k])}`);
+    spec[k] = o[k];
+  }
+  const consoleSocket = socketPath(o, 'consoleSocket', what);
+  if (consoleSocket !== undefined) spec.consoleSocket = consoleSocket;
+  if (o['terminalSize'] !== undefined) {
+    if (consoleSocket === undefined) throw new ProtocolError(`${what}: \`terminalSize\` needs \`consoleSocket\``);
+    const size = record(o['terminalSize'], `${what} terminalSize`);
+    const rows = int(size, 'rows', `${what} terminalSize`, 1);
+    const cols = int(size, 'cols', `${what} terminalSize`, 1);
+    if (rows > 65535 || cols > 65535) throw new ProtocolError(`${what}: \`terminalSize\` is larger than 65535x65535`);
+    spec.terminalSize = { rows, cols };
   }
   if (o['exitCommand'] !== undefined) {
     spec.exitCommand = strings(o, 'exitCommand', what);
@@ -244,6 +330,14 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
   const exitCommandLog = optAbsPath(o, 'exitCommandLog', what);
   if (exitCommandLog !== undefined) spec.exitCommandLog = exitCommandLog;
   return spec;
+}
+
+function socketPath(o: Fields, key: string, what: string): string | undefined {
+  const path = optAbsPath(o, key, what);
+  if (path !== undefined && Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new ProtocolError(`${what}: \`${key}\` is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${path}`);
+  }
+  return path;
 }
 
 function validateExitRecord(value: unknown, what: string): ExitRecord {

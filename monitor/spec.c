@@ -21,6 +21,7 @@ static int fail(char *err, size_t size, const char *what, const char *detail)
 
 static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_command, char *err, size_t err_size)
 {
+	const char *tty_size = NULL;
 	const struct value_option options[] = {
 		{"--cid", &spec->container_id, false},
 		{"--log", &spec->log_path, true},
@@ -29,6 +30,8 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 		{"--runtime-log", &spec->runtime_log, true},
 		{"--attach-socket", &spec->attach_socket, true},
 		{"--exit-command-log", &spec->exit_command_log, true},
+		{"--console-socket", &spec->console_socket, true},
+		{"--tty-size", &tty_size, false},
 	};
 	const size_t noptions = sizeof options / sizeof options[0];
 	size_t exit_command_len = 0;
@@ -40,10 +43,14 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 			spec->runtime_argv = &argv[i + 1];
 			break;
 		}
-		if (strcmp(arg, "--stdin") == 0) {
-			if (spec->stdin_pipe)
-				return fail(err, err_size, "--stdin given twice", "");
-			spec->stdin_pipe = true;
+		bool *flag = strcmp(arg, "--stdin") == 0 ? &spec->stdin_pipe
+			     : strcmp(arg, "--attached") == 0 ? &spec->attached
+			     : strcmp(arg, "--runtime-detaches") == 0 ? &spec->runtime_detaches
+			     : NULL;
+		if (flag != NULL) {
+			if (*flag)
+				return fail(err, err_size, arg, " given twice");
+			*flag = true;
 			continue;
 		}
 		bool is_exit_arg = strcmp(arg, "--exit-command-arg") == 0;
@@ -78,11 +85,25 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 	for (size_t k = 0; k < 4; k++)
 		if (*options[k].value == NULL)
 			return fail(err, err_size, "missing ", options[k].name);
-	if (spec->attach_socket != NULL && !spec->stdin_pipe)
-		return fail(err, err_size, "--attach-socket needs --stdin", "");
 	if (spec->attach_socket != NULL && strlen(spec->attach_socket) > MAX_SOCKET_PATH) {
 		snprintf(err, err_size, "--attach-socket: longer than %d bytes: %s", MAX_SOCKET_PATH, spec->attach_socket);
 		return -1;
+	}
+	if (spec->console_socket != NULL && strlen(spec->console_socket) > MAX_SOCKET_PATH) {
+		snprintf(err, err_size, "--console-socket: longer than %d bytes: %s", MAX_SOCKET_PATH, spec->console_socket);
+		return -1;
+	}
+	if (tty_size != NULL) {
+		if (spec->console_socket == NULL)
+			return fail(err, err_size, "--tty-size needs --console-socket", "");
+		unsigned rows, cols;
+		char end;
+		if (sscanf(tty_size, "%5ux%5u%c", &rows, &cols, &end) != 2 || rows == 0 || cols == 0 || rows > 65535 || cols > 65535) {
+			snprintf(err, err_size, "--tty-size: expected ROWSxCOLS (1-65535 each), got \"%s\"", tty_size);
+			return -1;
+		}
+		spec->tty_rows = (unsigned short)rows;
+		spec->tty_cols = (unsigned short)cols;
 	}
 	if (exit_command_len > 0) {
 		if (exit_command[0][0] == '\0')

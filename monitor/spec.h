@@ -2,8 +2,8 @@
  * The launch spec, from the monitor's command line (monitor/protocol.ts launchArgv() writes it):
  *
  *   tsengine-monitor --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
- *       [--stdin [--attach-socket PATH]] [--exit-command-log PATH] [--exit-command-arg ARG]...
- *       -- RUNTIME [ARG]...
+ *       [--stdin] [--attach-socket PATH] [--attached] [--console-socket PATH [--tty-size ROWSxCOLS]]
+ *       [--runtime-detaches] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
  *
  * Every option takes the next argument whole as its value, so a value may start with "--". The runtime's
  * environment is the monitor's own. Paths are absolute (the monitor runs in /).
@@ -26,8 +26,17 @@ struct launch_spec {
 	const char *runtime_log;
 	/* The container's stdin is a pipe we hold (docker -i), else /dev/null. */
 	bool stdin_pipe;
-	/* With stdin_pipe: clients of this unix socket feed the container's stdin. Or NULL. */
+	/* Clients of this unix socket see the output, feed stdin (with stdin_pipe), resize the TTY (attach.h). Or NULL. */
 	const char *attach_socket;
+	/* fd 4 is a connected socket: the first attach client, there before the runtime starts (no output missed). */
+	bool attached;
+	/* The runtime sends a pty master here (a container TTY, console.h), or NULL. */
+	const char *console_socket;
+	/* The TTY's initial size, or 0x0 (leave it). */
+	unsigned short tty_rows, tty_cols;
+	/* The runtime exits once the process runs (`--detach`): we are a subreaper, and the status of the
+	 * process in the pid file, reparented to us, is the exit code (runc's --console-socket needs --detach). */
+	bool runtime_detaches;
 	/* Where the exit command's output goes (appended), or NULL for /dev/null. */
 	const char *exit_command_log;
 	/* NULL-terminated; NULL when there is no exit command. */

@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "attach.h"
+#include "console.h"
 #include "clock.h"
 #include "cri-log.h"
 #include "events.h"
@@ -32,6 +34,10 @@ static size_t stderr_tail_len;
 /* The monitor's own reason for not running the runtime, or the fallback start-failed message. */
 static char reason[PATH_MAX + 256];
 static struct attach attach;
+static struct console console;
+
+/* The engine's end of this socket is its first attach client (--attached). */
+#define ATTACHED_FD 4
 
 static volatile sig_atomic_t child_changed;
 
@@ -147,9 +153,15 @@ static int remove_stale(const char *path)
 struct stream {
 	int fd;
 	const char *name;
+	/* The attach frame type of its output. */
+	int type;
 };
 
-/* Reads one chunk of a container stream into the log; closes the stream at EOF. */
+#define NSTREAMS 3
+/* The runtime's stdout and stderr pipes (the container's too, without a TTY), and the TTY's master. */
+enum { OUT, ERR, TTY };
+
+/* Reads one chunk of a container stream into the log and to attached clients; closes the stream at EOF. */
 static void copy_stream(struct stream *s, struct cri_log *log, bool keep_tail)
 {
 	ssize_t n = read(s->fd, chunk, sizeof chunk);
@@ -157,12 +169,14 @@ static void copy_stream(struct stream *s, struct cri_log *log, bool keep_tail)
 		if (keep_tail)
 			keep_stderr_tail(chunk, (size_t)n);
 		cri_log_write(log, s->name, chunk, (size_t)n);
+		attach_output(&attach, s->type, chunk, (size_t)n);
 		return;
 	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	/* EOF: every writer (the runtime, the container, its children) closed it. A read error on a pipe
-	 * (none is expected) ends the stream just the same. */
+	/* EOF: every writer (the runtime, the container, its children) closed it. A pty master reads EIO once
+	 * the last process holding its terminal is gone. A read error on a pipe (none is expected) ends the
+	 * stream just the same. */
 	s->fd = close_fd(s->fd);
 }
 
@@ -173,11 +187,11 @@ struct pipes {
 	int err[2];
 };
 
-static int open_pipes(const struct launch_spec *spec, struct pipes *p)
+static int open_pipes(bool stdin_pipe, struct pipes *p)
 {
 	int s[2] = {-1, -1};
 	p->in_child = p->in_ours = p->out[0] = p->out[1] = p->err[0] = p->err[1] = -1;
-	if (spec->stdin_pipe) {
+	if (stdin_pipe) {
 		if (pipe2(s, O_CLOEXEC) < 0)
 			return errno;
 		p->in_child = s[0];
@@ -225,6 +239,7 @@ static int start_runtime(const struct launch_spec *spec, struct cri_log *log, st
 			 sigset_t *wait_mask)
 {
 	int e;
+	p->in_child = p->in_ours = p->out[0] = p->out[1] = p->err[0] = p->err[1] = -1;
 	if ((e = remove_stale(spec->pid_file)) != 0) {
 		set_reason("cannot remove the previous run's pid file ", spec->pid_file, e);
 		return -1;
@@ -237,12 +252,26 @@ static int start_runtime(const struct launch_spec *spec, struct cri_log *log, st
 		set_reason("cannot open the container log ", spec->log_path, e);
 		return -1;
 	}
-	if (spec->stdin_pipe && spec->attach_socket != NULL && (e = attach_listen(&attach, spec->attach_socket)) != 0) {
+	if (spec->attached && (e = attach_adopt(&attach, ATTACHED_FD)) != 0) {
+		set_reason("cannot use the attached socket (fd 4)", "", e);
+		goto close_log;
+	}
+	if (spec->attach_socket != NULL && (e = attach_listen(&attach, spec->attach_socket)) != 0) {
 		set_reason("cannot listen on the attach socket ", spec->attach_socket, e);
 		goto close_log;
 	}
-	if ((e = open_pipes(spec, p)) != 0) {
+	if (spec->console_socket != NULL && (e = console_listen(&console, spec->console_socket)) != 0) {
+		set_reason("cannot listen on the console socket ", spec->console_socket, e);
+		goto close_pipes;
+	}
+	/* With a TTY, the container's stdin is its terminal: the pipe would only be the runtime's. */
+	if ((e = open_pipes(spec->stdin_pipe && spec->console_socket == NULL, p)) != 0) {
 		set_reason("cannot create the container's stdio pipes", "", e);
+		goto close_pipes;
+	}
+	/* The process the runtime leaves behind when it detaches is reparented to us, so we can wait for it. */
+	if (spec->runtime_detaches && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		set_reason("cannot become a subreaper", "", errno);
 		goto close_pipes;
 	}
 
@@ -265,38 +294,108 @@ static int start_runtime(const struct launch_spec *spec, struct cri_log *log, st
 		set_reason("cannot run ", spec->runtime_argv[0], e);
 		goto close_pipes;
 	}
-	attach_feed(&attach, p->in_ours);
-	p->in_ours = -1;
+	/* Without a TTY the input side is settled now; with one, once the master arrives (take_console). */
+	if (spec->console_socket == NULL)
+		attach_set_input(&attach, p->in_ours, -1);
+	p->in_ours = -1; /* attach's now (or there is none: with a TTY, stdin is the terminal) */
 	return 0;
 
 close_pipes:
 	close_pipes(p);
+	console_close(&console);
 	attach_close(&attach);
 close_log:
 	cri_log_close(log);
 	return -1;
 }
 
-/* Step 3 and the drain of step 4; returns the runtime's wait status. */
-static int watch(const struct launch_spec *spec, pid_t runtime, struct stream streams[2], struct cri_log *log,
+/* The runtime connected to the console socket: the master becomes the TTY stream, stdin's target (with
+ * --stdin) and the target of resizes. */
+static void take_console(const struct launch_spec *spec, struct stream *tty)
+{
+	int master = console_receive(&console);
+	if (master < 0)
+		return; /* none (yet): the runtime reports its own failure */
+	tty->fd = master;
+	int in = spec->stdin_pipe ? fcntl(master, F_DUPFD_CLOEXEC, 3) : -1;
+	attach_set_input(&attach, in, fcntl(master, F_DUPFD_CLOEXEC, 3));
+}
+
+/* Children reaped before we knew which one is the container (a detaching runtime): their statuses. */
+#define REAPED_KEEP 8
+static pid_t reaped_pid[REAPED_KEEP];
+static int reaped_status[REAPED_KEEP];
+static size_t reaped_next;
+
+static bool reaped_before(pid_t pid, int *status)
+{
+	for (size_t i = 0; i < REAPED_KEEP; i++) {
+		if (reaped_pid[i] == pid && pid > 0) {
+			*status = reaped_status[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Step 3 and the drain of step 4; returns the runtime's wait status (or the container's, when the runtime
+ * detaches). */
+static int watch(const struct launch_spec *spec, pid_t runtime, struct stream streams[NSTREAMS], struct cri_log *log,
 		 const sigset_t *wait_mask, struct outcome *o)
 {
 	const int64_t spawned = mono_ns();
 	int64_t next_pid_poll = spawned; /* the first poll right away */
 	int64_t drain_deadline = 0;
-	bool exited = false;
+	bool exited = false, runtime_gone = false;
 	int status = 0;
 	for (;;) {
 		if (child_changed) {
 			child_changed = 0;
 			pid_t r;
-			while ((r = waitpid(runtime, &status, WNOHANG)) < 0 && errno == EINTR) {
-			}
-			if (r == runtime) {
-				exited = true;
-				drain_deadline = mono_ns() + DRAIN_AFTER_EXIT_NS;
-				/* Nobody can feed a container that is gone. */
-				attach_close(&attach);
+			int st;
+			while ((r = waitpid(-1, &st, WNOHANG)) != 0) {
+				if (r < 0) {
+					if (errno == EINTR)
+						continue;
+					break; /* ECHILD: nobody left */
+				}
+				if (r == runtime) {
+					runtime_gone = true;
+					bool detached = spec->runtime_detaches && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+					if (detached && !o->started) {
+						pid_t pid = read_pid_file(spec->pid_file);
+						if (pid > 0)
+							mark_started(o, pid, wall_now());
+					}
+					if (detached && o->started) {
+						int cst;
+						if (reaped_before(o->record.pid, &cst)) {
+							exited = true;
+							status = cst;
+						}
+						continue; /* the container runs on, our child now */
+					}
+					if (detached) {
+						snprintf(reason, sizeof reason, "%s detached without writing the pid file %s",
+							 spec->runtime_argv[0], spec->pid_file);
+						st = EXIT_CANNOT_RUN << 8;
+					}
+					exited = true;
+					status = st;
+				} else if (spec->runtime_detaches && runtime_gone && o->started && r == o->record.pid) {
+					exited = true;
+					status = st;
+				} else if (spec->runtime_detaches) {
+					reaped_pid[reaped_next] = r;
+					reaped_status[reaped_next] = st;
+					reaped_next = (reaped_next + 1) % REAPED_KEEP;
+				}
+				if (exited && drain_deadline == 0) {
+					drain_deadline = mono_ns() + DRAIN_AFTER_EXIT_NS;
+					/* Nobody can feed a container that is gone, nor hand us its terminal. */
+					attach_stop_input(&attach);
+					console_close(&console);
+				}
 			}
 		}
 		int64_t now = mono_ns();
@@ -307,14 +406,22 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 			else
 				next_pid_poll = now + pid_poll_interval(now - spawned);
 		}
-		if (exited && ((streams[0].fd < 0 && streams[1].fd < 0) || now >= drain_deadline))
+		bool pending = attach_output_pending(&attach);
+		bool streams_done = true;
+		for (int i = 0; i < NSTREAMS; i++)
+			streams_done = streams_done && streams[i].fd < 0;
+		if (exited && ((streams_done && !pending) || now >= drain_deadline))
 			return status;
 
-		struct pollfd fds[2 + ATTACH_MAX_POLLFDS];
+		struct pollfd fds[NSTREAMS + 1 + ATTACH_MAX_POLLFDS];
 		size_t n = 0;
-		for (int i = 0; i < 2; i++)
+		/* While a client has not taken the last chunk, read no more (attach.h, backpressure). */
+		for (int i = 0; i < NSTREAMS && !pending; i++)
 			if (streams[i].fd >= 0)
 				fds[n++] = (struct pollfd){.fd = streams[i].fd, .events = POLLIN};
+		size_t console_at = n;
+		if (console.listen_fd >= 0)
+			fds[n++] = (struct pollfd){.fd = console.listen_fd, .events = POLLIN};
 		size_t attach_from = n;
 		n += attach_pollfds(&attach, fds + n);
 		int64_t wait_ns = -1;
@@ -326,13 +433,15 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 		if (ppoll(fds, n, wait_ns >= 0 ? &timeout : NULL, wait_mask) < 0)
 			continue; /* EINTR: SIGCHLD, handled at the top. ENOMEM: try again. */
 
-		for (size_t k = 0; k < attach_from; k++) {
+		for (size_t k = 0; k < console_at && !attach_output_pending(&attach); k++) {
 			if (fds[k].revents == 0)
 				continue;
-			for (int i = 0; i < 2; i++)
+			for (int i = 0; i < NSTREAMS; i++)
 				if (streams[i].fd == fds[k].fd)
-					copy_stream(&streams[i], log, i == 1 && !o->started);
+					copy_stream(&streams[i], log, i == ERR && !o->started);
 		}
+		if (console_at < attach_from && fds[console_at].revents != 0)
+			take_console(spec, &streams[TTY]);
 		attach_handle(&attach, fds + attach_from, n - attach_from);
 	}
 }
@@ -361,6 +470,11 @@ static void fill_outcome(const struct launch_spec *spec, int status, off_t runti
 		o->message_len = o->record.runtime_error_len;
 		return;
 	}
+	if (reason[0] != '\0') {
+		o->message = reason;
+		o->message_len = strlen(reason);
+		return;
+	}
 	o->message = stderr_last_lines(&o->message_len);
 	if (o->message_len == 0) {
 		snprintf(reason, sizeof reason, "%s exited with code %d before the container started", spec->runtime_argv[0],
@@ -374,6 +488,7 @@ void supervise(const struct launch_spec *spec, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	attach_init(&attach);
+	console_init(&console, spec->tty_rows, spec->tty_cols);
 	off_t runtime_log_offset = spec->runtime_log != NULL ? runtime_log_size(spec->runtime_log) : 0;
 	struct cri_log log;
 	struct pipes p;
@@ -383,13 +498,18 @@ void supervise(const struct launch_spec *spec, struct outcome *o)
 		not_run(o);
 		return;
 	}
-	struct stream streams[2] = {{p.out[0], "stdout"}, {p.err[0], "stderr"}};
+	struct stream streams[NSTREAMS] = {
+		[OUT] = {p.out[0], "stdout", ATTACH_STDOUT},
+		[ERR] = {p.err[0], "stderr", ATTACH_STDERR},
+		[TTY] = {-1, "stdout", ATTACH_STDOUT},
+	};
 	int status = watch(spec, runtime, streams, &log, &wait_mask, o);
 
 	/* Past the drain deadline an escaped grandchild may still hold them; it gets EPIPE from now on. */
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NSTREAMS; i++)
 		streams[i].fd = close_fd(streams[i].fd);
 	attach_close(&attach);
+	console_close(&console);
 	cri_log_close(&log);
 	o->record.finished_at = wall_now();
 	fill_outcome(spec, status, runtime_log_offset, o);

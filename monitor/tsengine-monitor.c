@@ -9,7 +9,8 @@
  * of start-up per `run`; conmon costs 1.2 MiB. This one uses libc only, fixed buffers (no heap growth per
  * byte of output) and a small stack. test/integration/monitor/memory.test.ts measures it.
  *
- * Descriptors. We keep 0-2 (/dev/null from the launcher) and fd 3 (events), and close whatever else the
+ * Descriptors. We keep 0-2 (/dev/null from the launcher), fd 3 (events) and, with --attached, fd 4 (the
+ * engine's attach connection, attach.h), and close whatever else the
  * launcher's own caller left open (a terminal, a shell's `$(…)` pipe, a test harness's fd): a monitor
  * lives as long as its container, and such an fd held open would keep that caller waiting, and would leak
  * into the runtime (conmon's close_fds.c does the same). Every fd we open is close-on-exec.
@@ -122,7 +123,11 @@ int main(int argc, char **argv)
 {
 	keep_stdio_open();
 	bool has_events = events_open();
-	close_fds_from(has_events ? EVENT_FD + 1 : EVENT_FD);
+	struct launch_spec spec;
+	char err[PATH_MAX + 128];
+	/* Parsing opens nothing; it comes first so that fd 4 survives when it is the attached client. */
+	int parsed = parse_launch_spec(argc, argv, &spec, err, sizeof err);
+	close_fds_from(parsed == 0 && spec.attached ? EVENT_FD + 2 : has_events ? EVENT_FD + 1 : EVENT_FD);
 	ignore_signals();
 	/* EPERM: we lead a session already (the engine spawns us detached); by hand, this detaches us. */
 	setsid();
@@ -131,9 +136,7 @@ int main(int argc, char **argv)
 	if (chdir("/") < 0)
 		return EXIT_BAD_ARGS; /* cannot happen: / is always searchable for a process that runs */
 
-	struct launch_spec spec;
-	char err[PATH_MAX + 128];
-	if (parse_launch_spec(argc, argv, &spec, err, sizeof err) != 0) {
+	if (parsed != 0) {
 		char message[sizeof err + 64];
 		snprintf(message, sizeof message, "monitor: bad arguments: %s", err);
 		events_start_failed(EXIT_CANNOT_RUN, message, strlen(message));

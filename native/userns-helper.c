@@ -19,6 +19,12 @@
  *       The launcher's fast path: reads the holder's pid file at the default place (the rule of
  *       engine/rootless/paths.ts, kept in step by test/unit/rootless-paths.test.ts) and joins it when it
  *       is alive (pid + start time match); otherwise execs ARGV as it is, and the CLI starts a holder.
+ *   tsengine-userns netns PATH
+ *       A container's network namespace, made before its runtime starts (podman's way): unshare(CLONE_NEWNET),
+ *       bring `lo` up, bind-mount /proc/self/ns/net onto PATH (created empty when missing), exit. The mount
+ *       keeps the namespace alive; config.json joins it by path and slirp4netns plugs tap0 into it. Run by
+ *       the engine, so rootless it is inside the holder's namespaces and the network namespace belongs to
+ *       the holder's user namespace. Teardown is the engine's: unmount PATH, remove it.
  *
  * Exit codes: 125 with one "Error: …" line on stderr, as the CLI's engine errors.
  */
@@ -35,6 +41,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define POLL_SECONDS 2
@@ -209,6 +218,24 @@ static int join_default(char **argv) {
   return 125;
 }
 
+static int netns(const char *path) {
+  int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) die(path);
+  close(fd);
+  if (unshare(CLONE_NEWNET) != 0) die("unshare(CLONE_NEWNET)");
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die("socket");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) die("reading lo's flags");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("bringing lo up");
+  close(s);
+  if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) != 0) die("bind-mounting the network namespace");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "holder") == 0) return holder(argc, argv);
   if (argc >= 5 && strcmp(argv[1], "join") == 0 && strcmp(argv[3], "--") == 0) {
@@ -221,7 +248,8 @@ int main(int argc, char **argv) {
     if (open_namespaces(pid, &userfd, &mntfd) != 0) die("opening the holder's namespaces");
     return join_fds(userfd, mntfd, argv + 4);
   }
+  if (argc == 3 && strcmp(argv[1], "netns") == 0) return netns(argv[2]);
   if (argc >= 4 && strcmp(argv[1], "join-default") == 0 && strcmp(argv[2], "--") == 0) return join_default(argv + 3);
-  fprintf(stderr, "usage: tsengine-userns holder IDLE_SECONDS | join PID -- ARGV... | join-default -- ARGV...\n");
+  fprintf(stderr, "usage: tsengine-userns holder IDLE_SECONDS | join PID -- ARGV... | join-default -- ARGV... | netns PATH\n");
   return 2;
 }

@@ -8,11 +8,11 @@ import type { Args } from '../context.ts';
 import type { FlagSpec } from '../parse/split-argv.ts';
 import { parseEnv } from '../parse/env.ts';
 
-interface FlagDef extends FlagSpec {
+export interface FlagDef extends FlagSpec {
   readonly options: Options;
 }
 
-const def = (name: string, options: Options, alias?: string): FlagDef => ({
+export const def = (name: string, options: Options, alias?: string): FlagDef => ({
   name,
   ...(alias !== undefined ? { alias } : {}),
   takesValue: options.type !== 'boolean',
@@ -21,16 +21,17 @@ const def = (name: string, options: Options, alias?: string): FlagDef => ({
 
 export const CREATE_FLAGS: readonly FlagDef[] = [
   def('name', { type: 'string', describe: 'Assign a name to the container' }),
-  def('env', { type: 'string', array: true, describe: 'Set environment variables (K=V, or K to copy the host value)' }, 'e'),
+  def('env', { type: 'string', array: true, nargs: 1, describe: 'Set environment variables (K=V, or K to copy the host value)' }, 'e'),
   def('entrypoint', { type: 'string', describe: 'Overwrite the image ENTRYPOINT (a string, or a JSON array; "" clears it)' }),
   def('workdir', { type: 'string', describe: 'Working directory inside the container' }, 'w'),
   def('user', { type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' }, 'u'),
   def('interactive', { type: 'boolean', describe: 'Keep STDIN open' }, 'i'),
+  def('tty', { type: 'boolean', describe: 'Allocate a pseudo-TTY for the container' }, 't'),
   def('rm', { type: 'boolean', describe: 'Remove the container when it exits' }),
   def('runtime', { type: 'string', describe: 'OCI runtime for this container: crun, runc, runsc, a registered name, or a path' }),
   def('hostname', { type: 'string', describe: 'Container host name' }, 'h'),
-  def('network', { type: 'string', describe: 'Network mode: private (default), host, none' }),
-  def('label', { type: 'string', array: true, describe: 'Set metadata on the container (K=V)' }, 'l'),
+  def('network', { type: 'string', describe: 'Network mode: slirp4netns (rootless default when installed), private (loopback only; the default as root), host, none' }),
+  def('label', { type: 'string', array: true, nargs: 1, describe: 'Set metadata on the container (K=V)' }, 'l'),
   def('stop-signal', { type: 'string', describe: 'Signal to stop the container' }),
   def('stop-timeout', { type: 'number', describe: 'Seconds to wait after the stop signal before SIGKILL' }),
   def('quiet', { type: 'boolean', describe: 'Suppress the pull output' }, 'q'),
@@ -40,7 +41,11 @@ export const CREATE_FLAGS: readonly FlagDef[] = [
   def('platform', { type: 'string', describe: 'Pull this platform (os/arch[/variant]) when the image is missing' }),
 ];
 
-export const RUN_ONLY_FLAGS: readonly FlagDef[] = [def('detach', { type: 'boolean', describe: 'Run in the background and print the container ID' }, 'd')];
+export const RUN_ONLY_FLAGS: readonly FlagDef[] = [
+  def('detach', { type: 'boolean', describe: 'Run in the background and print the container ID' }, 'd'),
+  def('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' }),
+  def('sig-proxy', { type: 'boolean', default: true, describe: 'Proxy received signals to the container' }),
+];
 
 export function withFlags(y: Argv, flags: readonly FlagDef[]): Argv {
   let out = y;
@@ -91,5 +96,6 @@ export function createOptionsFrom(args: Args, command: readonly string[], env: R
     ...(args['gidmap'] !== undefined ? { gidMap: strList(args['gidmap']) } : {}),
     autoRemove: args['rm'] === true,
     interactive: args['interactive'] === true,
+    ...(args['tty'] === true ? { tty: true } : {}),
   };
 }

@@ -19,6 +19,7 @@ const JSON_NAMES: Readonly<Record<string, string>> = {
   IDMappings: 'idMappings',
   UIDMap: 'uidmap',
   GIDMap: 'gidmap',
+  Slirp4NetNS: 'slirp4netns',
 };
 
 /** Sections whose keys podman prints as they are: `version` (Go names), and maps keyed by data (runtime names). */

@@ -4,6 +4,8 @@ import { defineCommand, UsageError } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { removeEach } from './remove-each.ts';
 import { attachAndWait } from './attach-output.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
+import { terminalSize } from '../terminal.ts';
 
 const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
@@ -28,14 +30,24 @@ export const start = defineCommand({
     y
       .positional('containers', { type: 'string', array: true })
       .option('attach', { alias: 'a', type: 'boolean', default: false, describe: 'Attach to the container\'s output and exit with its code' })
-      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Attach stdin (with -a)' }),
+      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Attach stdin (with -a)' })
+      .option('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' })
+      .option('sig-proxy', { type: 'boolean', default: true, describe: 'Proxy received signals to the container (with -a)' }),
   run: async (ctx, args) => {
     const engine = await ctx.engine();
     const items = names(args['containers']);
-    if (args['attach']) {
+    // podman: -i alone attaches too.
+    if (args['attach'] || args['interactive']) {
       if (items.length !== 1) throw new UsageError('you cannot start and attach multiple containers at once', 'start');
-      const r = await engine.containers.start(items[0]!, { signal: ctx.signal });
-      const status = await attachAndWait(ctx, engine, r.id, { logOffset: r.logOffset, stdin: args['interactive'] === true });
+      const detachKeys = parseDetachKeys(typeof args['detach-keys'] === 'string' ? args['detach-keys'] : DEFAULT_DETACH_KEYS, 'start');
+      const c = await engine.containers.inspect(items[0]!);
+      const tty = c.Config.Tty;
+      const size = tty ? terminalSize() : undefined;
+      const r = await engine.containers.start(c.Id, { signal: ctx.signal, attach: true, ...(size ? { terminalSize: size } : {}) });
+      // Its stdin is open only if it was created with -i; without, our input would be dropped anyway.
+      const stdin = args['interactive'] === true && c.Config.OpenStdin;
+      const status = await attachAndWait(ctx, engine, r.id, { stream: r.attach!, stdin, tty, detachKeys, sigProxy: args['sig-proxy'] !== false });
+      if (status === undefined) return 0; // detached
       if (status.error !== undefined) throw new EngineError('RUNTIME_FAILED', status.error);
       return status.exitCode;
     }

@@ -4,6 +4,8 @@ import type { Args, CliContext } from '../context.ts';
 import { PullProgress } from '../progress.ts';
 import { attachAndWait } from './attach-output.ts';
 import { CREATE_FLAGS, createOptionsFrom, RUN_ONLY_FLAGS, withFlags } from './create-flags.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
+import { stdinIsTerminal, terminalSize } from '../terminal.ts';
 
 /** The image, pulled first when it is not stored (docker's and podman's default policy, "missing"). */
 async function ensureImage(ctx: CliContext, engine: Engine, args: Args): Promise<void> {
@@ -40,6 +42,11 @@ export const run = defineCommand({
   describe: 'Run a command in a new container',
   flags: (y) => withFlags(withFlags(y.positional('image', { type: 'string' }), CREATE_FLAGS), RUN_ONLY_FLAGS),
   run: async (ctx, args) => {
+    const tty = args['tty'] === true;
+    const interactive = args['interactive'] === true;
+    const detachKeys = parseDetachKeys(typeof args['detach-keys'] === 'string' ? args['detach-keys'] : DEFAULT_DETACH_KEYS, 'run');
+    // podman's words, and only for -i -t (a -t alone reads no input).
+    if (tty && interactive && !args['detach'] && !stdinIsTerminal()) ctx.warn('Warning: The input device is not a TTY. The --tty and --interactive flags might not work properly');
     const { engine, id } = await createFromArgs(ctx, args);
     if (args['detach']) {
       await engine.containers.start(id, { signal: ctx.signal });
@@ -47,14 +54,17 @@ export const run = defineCommand({
       return 0;
     }
     let started;
+    const size = tty ? terminalSize() : undefined;
     try {
-      started = await engine.containers.start(id, { signal: ctx.signal });
+      started = await engine.containers.start(id, { signal: ctx.signal, attach: true, ...(size ? { terminalSize: size } : {}) });
     } catch (e) {
       // The runtime could not run the command: podman's 126/127/125, and --rm still removes it.
       if (args['rm'] && isEngineError(e)) await removeQuietly(engine, id);
       throw e;
     }
-    const status = await attachAndWait(ctx, engine, id, { logOffset: started.logOffset, stdin: args['interactive'] === true });
+    const status = await attachAndWait(ctx, engine, id, { stream: started.attach!, stdin: interactive, tty, detachKeys, sigProxy: args['sig-proxy'] !== false });
+    // Detached: it runs on (with --rm, its monitor removes it when it exits).
+    if (status === undefined) return 0;
     if (args['rm']) await removeQuietly(engine, id);
     if (status.error !== undefined) throw new EngineError(status.exitCode === 127 ? 'COMMAND_NOT_FOUND' : status.exitCode === 126 ? 'CANNOT_INVOKE' : 'RUNTIME_FAILED', status.error);
     return status.exitCode;

@@ -7,7 +7,6 @@ import { basename, join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { isErrno } from '../../storage/errors.ts';
 import { rm } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerRecord } from '../../storage/container-store.ts';
 import type { Store } from '../../storage/index.ts';
@@ -24,9 +23,12 @@ import { type CreateOptions, type StoredConfig, validateCreateOptions } from './
 import { type ContainerPaths, containerPaths } from './paths.ts';
 import { type ContainerSummary, normalisedName, summary } from './summary.ts';
 import type { MonitorChannel } from './launch.ts';
-import { startContainer, type StartResult } from './start.ts';
+import { startContainer, type StartOptions, type StartResult } from './start.ts';
+import { AttachStream } from './attach-stream.ts';
+import { type ExecOptions, type ExecSession, runExec } from './exec.ts';
 import { unmount } from '../../storage/overlay.ts';
 import { containerUserNamespace, type RootlessIds } from './userns.ts';
+import { teardownSlirp4netns } from './slirp4netns.ts';
 
 export type { ExitStatus } from './exit-status.ts';
 export type { ContainerSummary } from './summary.ts';
@@ -45,6 +47,8 @@ export interface ContainersDeps {
   readonly xattrNamespace: 'trusted' | 'user';
   /** Rootless: the user and the namespace's ID counts; undefined as root. */
   readonly rootless?: RootlessIds | undefined;
+  /** The slirp4netns binary when installed (looked up on first use): rootless, containers' default network. */
+  readonly slirp4netns?: (() => string | undefined) | undefined;
 }
 
 
@@ -130,7 +134,9 @@ export class Containers {
 
   /** Records a container (no process yet: docker's "Created"). The image must be stored. */
   async create(o: CreateOptions): Promise<ContainerSummary> {
-    const cfg = validateCreateOptions(o);
+    // podman's rootless default: slirp4netns when installed (no fallback when /dev/net/tun is closed: start says so).
+    const defaultNetwork = o.network === undefined && this.#d.rootless !== undefined && this.#d.slirp4netns?.() !== undefined;
+    const cfg = validateCreateOptions(defaultNetwork ? { ...o, network: 'slirp4netns' } : o);
     const store = this.#d.store;
     const image = lookupImage(store.images, o.image, this.#d.registriesConf());
     const runtimeName = o.runtime ?? this.#d.defaultRuntime();
@@ -165,17 +171,41 @@ export class Containers {
   }
 
   /** Starts a created or exited container; resolves once it runs (the monitor saw the pid file). */
-  async start(idOrName: string, o: { signal?: AbortSignal } = {}): Promise<StartResult & { id: string }> {
+  /**
+   * Starts a created or exited container; resolves once it runs (the monitor saw the pid file). With
+   * `attach`, the result carries the container's output (and stdin, resizes) from its first byte.
+   */
+  async start(idOrName: string, o: StartOptions = {}): Promise<StartResult & { id: string; attach?: AttachStream }> {
     const rec = this.#sync(lookupContainer(this.#d.store.containers, idOrName));
     if (rec.state === 'running') throw new EngineError('BAD_STATE', `container ${rec.name} is already running`);
     const runtime = this.#runtimeOf(rec, 'start');
-    const { channel, ...r } = await startContainer(
-      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, rootless: this.#d.rootless },
+    const { channel, attach, ...r } = await startContainer(
+      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, rootless: this.#d.rootless, slirp4netns: this.#d.slirp4netns?.() },
       rec,
-      o.signal,
+      o,
     );
     this.#track(rec, channel);
-    return { ...r, id: rec.id };
+    return { ...r, id: rec.id, ...(attach ? { attach: new AttachStream(attach) } : {}) };
+  }
+
+  /** Runs another process in a running container (exec.ts); CONTAINER_NOT_RUNNING (podman's 125) otherwise. */
+  async exec(idOrName: string, o: ExecOptions): Promise<ExecSession> {
+    const rec = this.#sync(lookupContainer(this.#d.store.containers, idOrName));
+    if (rec.state !== 'running') {
+      throw new EngineError('CONTAINER_NOT_RUNNING', `can only create exec sessions on running containers: container state improper (${rec.name} is ${rec.state})`);
+    }
+    const cfg = rec.config as StoredConfig;
+    return runExec(
+      {
+        containerId: rec.id,
+        paths: this.#paths(rec.id),
+        runRoot: this.#d.runRoot,
+        runtime: this.#runtimeOf(rec, 'exec in'),
+        hostNetwork: cfg.network === 'host',
+        rootless: this.#d.rootless !== undefined,
+      },
+      o,
+    );
   }
 
   /** Waits for the container to exit; aborting stops waiting, never the container. */
@@ -238,7 +268,9 @@ export class Containers {
       );
       if (exited) return exited;
     }
-    await runtime.kill(rec.id, 'SIGKILL', { all: true });
+    // Rootless there is no cgroup (DESIGN.md §6), so `kill --all` finds no process to kill (rm -f waited for the
+    // container to end by itself); killing the init of the container's PID namespace takes all of it down.
+    await runtime.kill(rec.id, 'SIGKILL', { all: this.#d.rootless === undefined });
     return this.wait(rec.id, o.signal ? { signal: o.signal } : {});
   }
 
@@ -323,13 +355,19 @@ export class Containers {
     return readLog(p.log, { ...o, exited });
   }
 
-  /** A writable stream into the container's stdin (containers created with `interactive`). */
-  async openStdin(idOrName: string): Promise<Writable> {
-    const rec = lookupContainer(this.#d.store.containers, idOrName);
+  /**
+   * Attaches to a running container: its output from now on; its stdin (containers created `interactive`)
+   * and its terminal's size. Closing the stream detaches.
+   */
+  async attach(idOrName: string): Promise<AttachStream> {
+    const rec = this.#sync(lookupContainer(this.#d.store.containers, idOrName));
+    if (rec.state !== 'running') {
+      throw new EngineError('CONTAINER_NOT_RUNNING', `you can only attach to running containers: ${rec.name} is ${rec.state}: container state improper`);
+    }
     const path = this.#paths(rec.id).attachSocket;
     return new Promise((resolve, reject) => {
       const sock = connect(path);
-      sock.once('connect', () => resolve(sock));
+      sock.once('connect', () => resolve(new AttachStream(sock)));
       sock.once('error', (e) => reject(new EngineError('CONTAINER_NOT_RUNNING', `attaching to ${rec.name}: ${e.message}`, { cause: e })));
     });
   }
@@ -375,7 +413,9 @@ export class Containers {
       await rm(join(dir, d), { recursive: true, force: true });
     }
     for (const d of runDirs) {
-      if (!ids.has(d.replace(/\.cleanup\.log$/, ''))) await rm(join(runDir, d), { recursive: true, force: true });
+      if (ids.has(d.replace(/\.cleanup\.log$/, ''))) continue;
+      await teardownSlirp4netns(join(runDir, d)); // its network namespace is mounted there: unmount before rm
+      await rm(join(runDir, d), { recursive: true, force: true });
     }
   }
 
@@ -408,8 +448,10 @@ export class Containers {
       if (runtime) await runtime.delete(rec.id, { force: true });
       else for (const f of readdirSync(stateRoot)) if (f.startsWith(rec.id)) rmSync(join(stateRoot, f), { recursive: true, force: true });
     }
+    await teardownSlirp4netns(p.runDir);
     rmSync(p.runDir, { recursive: true, force: true });
     rmSync(p.attachSocket, { force: true });
+    rmSync(p.consoleSocket, { force: true });
   }
 
   /** Why the container's runtime cannot be used now (for rm's warning), or undefined when it can. */

@@ -4,7 +4,10 @@
  * libnetwork/resolvconf). Pure: the caller reads the host's files and writes ours.
  */
 
-export type NetworkMode = 'private' | 'host' | 'none';
+export type NetworkMode = 'private' | 'host' | 'none' | 'slirp4netns';
+
+/** slirp4netns' DNS forwarder, the first nameserver of a container on that network (podman). */
+export const SLIRP4NETNS_DNS = '10.0.2.3';
 
 export interface HostEntry {
   readonly host: string;
@@ -121,10 +124,12 @@ export function resolvConfFile(o: ResolvConfOptions): string {
   let nameservers = host.nameservers;
   if (o.network !== 'host') {
     nameservers = nameservers.filter((ns) => !LOCALHOST.test(ns) && (o.ipv6 === true || !ns.includes(':')));
-    if (nameservers.length === 0 && (o.dns === undefined || o.dns.length === 0)) {
+    if (nameservers.length === 0 && (o.dns === undefined || o.dns.length === 0) && o.network !== 'slirp4netns') {
       nameservers = [...FALLBACK_NAMESERVERS_V4, ...(o.ipv6 === true ? FALLBACK_NAMESERVERS_V6 : [])];
     }
   }
+  // slirp4netns forwards DNS to the host's resolver (its loopback stub included): first, as podman writes it.
+  if (o.network === 'slirp4netns') nameservers = [SLIRP4NETNS_DNS, ...nameservers];
   if (o.dns !== undefined && o.dns.length > 0) nameservers = [...o.dns];
   let search = o.dnsSearch !== undefined && o.dnsSearch.length > 0 ? [...o.dnsSearch] : host.search;
   if (search.includes('.')) search = [];

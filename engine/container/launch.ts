@@ -34,12 +34,14 @@ export interface MonitorCommand {
   readonly args: readonly string[];
   /** The runtime's environment (the monitor passes its own on); undefined: ours. */
   readonly env?: Readonly<Record<string, string>>;
+  /** fd 4 is to be our attach connection (LaunchSpec.attached). */
+  readonly attached?: boolean;
 }
 
 /** Validates the spec and finds the binary: throws (ProtocolError, EngineError) before anything runs. */
 export function monitorCommand(spec: LaunchSpec): MonitorCommand {
   const args = launchArgv(spec);
-  return { file: monitorBinary(), argv0: monitorTitle(spec.containerId), args, ...(spec.env ? { env: spec.env } : {}) };
+  return { file: monitorBinary(), argv0: monitorTitle(spec.containerId), args, ...(spec.env ? { env: spec.env } : {}), ...(spec.attached ? { attached: true } : {}) };
 }
 
 export type StartEvent = Extract<MonitorEvent, { type: 'started' | 'start-failed' }>;
@@ -72,6 +74,8 @@ export interface Launched {
   readonly monitorPid: number;
   /** Only with `keepChannel`. */
   readonly channel?: MonitorChannel;
+  /** With `attached`: our end of the monitor's fd 4, the first attach client (the caller owns it, also after `start-failed`). */
+  readonly attach?: Socket;
 }
 
 export async function launchMonitor(cmd: MonitorCommand, o: LaunchOptions = {}): Promise<Launched> {
@@ -79,10 +83,11 @@ export async function launchMonitor(cmd: MonitorCommand, o: LaunchOptions = {}):
   const child = spawn(cmd.file, cmd.args, {
     argv0: cmd.argv0,
     detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    stdio: cmd.attached === true ? ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'ignore', 'pipe'],
     ...(cmd.env ? { env: cmd.env } : {}),
   });
   const socket = child.stdio[3] as Socket;
+  const attach = cmd.attached === true ? (child.stdio[4] as Socket) : undefined;
   // The monitor shuts down its side after `exited`, then waits for our `D` or EOF: ending ours in reply
   // (node's default for a Duplex) would answer for the caller.
   socket.allowHalfOpen = true;
@@ -114,6 +119,7 @@ export async function launchMonitor(cmd: MonitorCommand, o: LaunchOptions = {}):
     });
   } catch (e) {
     release();
+    attach?.destroy();
     throw e;
   } finally {
     if (onAbort) o.signal?.removeEventListener('abort', onAbort);
@@ -121,9 +127,10 @@ export async function launchMonitor(cmd: MonitorCommand, o: LaunchOptions = {}):
     child.removeAllListeners();
     child.unref();
   }
+  const attached = attach ? { attach } : {};
   if (!o.keepChannel) {
     release();
-    return { event, monitorPid: child.pid! };
+    return { event, monitorPid: child.pid!, ...attached };
   }
   socket.unref();
   let holders = 0;
@@ -145,7 +152,7 @@ export async function launchMonitor(cmd: MonitorCommand, o: LaunchOptions = {}):
         socket.end('D', () => resolve());
       }),
   };
-  return { event, monitorPid: child.pid!, channel };
+  return { event, monitorPid: child.pid!, channel, ...attached };
 
   function release(): void {
     lines.close();

@@ -2,7 +2,8 @@
 import { EngineError } from '../errors.ts';
 import { parseIdMapping } from './userns.ts';
 
-export type NetworkMode = 'private' | 'host' | 'none';
+/** private: a network namespace with loopback only; slirp4netns: one with outbound reach (slirp4netns.ts). */
+export type NetworkMode = 'private' | 'host' | 'none' | 'slirp4netns';
 
 export interface CreateOptions {
   /** Image name or ID; it must be stored (engine.run pulls when missing). */
@@ -21,8 +22,10 @@ export interface CreateOptions {
   readonly runtime?: string | undefined;
   /** Remove the container when it exits (docker --rm), even if no tsengine process is left to see it. */
   readonly autoRemove?: boolean | undefined;
-  /** Keep stdin open (docker -i); feed it with containers.openStdin(). */
+  /** Keep stdin open (docker -i); feed it through containers.start({ attach }) or containers.attach(). */
   readonly interactive?: boolean | undefined;
+  /** A terminal for the container's process (docker -t): its stdio is a pty the runtime creates. */
+  readonly tty?: boolean | undefined;
   readonly hostname?: string | undefined;
   readonly network?: NetworkMode | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;
@@ -46,6 +49,8 @@ export interface StoredConfig {
   readonly hostname?: string;
   readonly network: NetworkMode;
   readonly interactive: boolean;
+  /** Absent in containers created before TTY support: false. */
+  readonly tty?: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly stopSignal?: string;
   readonly stopTimeout: number;
@@ -56,7 +61,7 @@ export interface StoredConfig {
 
 const KNOWN = new Set([
   'image', 'command', 'entrypoint', 'env', 'workdir', 'user', 'name', 'runtime', 'autoRemove', 'interactive', 'hostname',
-  'network', 'labels', 'stopSignal', 'stopTimeout', 'userns', 'uidMap', 'gidMap',
+  'network', 'labels', 'tty', 'stopSignal', 'stopTimeout', 'userns', 'uidMap', 'gidMap',
 ]);
 
 function strings(name: string, v: unknown): readonly string[] | undefined {
@@ -75,14 +80,11 @@ export function validateCreateOptions(o: CreateOptions): StoredConfig {
     if (!e.includes('=') || e.startsWith('=')) throw new EngineError('INVALID_ARGUMENT', `invalid environment variable: ${JSON.stringify(e)} (expected K=V)`);
   }
   const network = o.network ?? 'private';
-  if ((network as string) === 'slirp4netns' || (network as string) === 'pasta') {
-    // Issue 6 leaves this unfinished: the private network has loopback only, no outbound reach yet.
-    throw new EngineError('INVALID_ARGUMENT', `network mode "${network}" is not implemented yet: use private (loopback only), host or none`, {
-      hint: 'slirp4netns also needs /dev/net/tun usable by you (as root: chmod 0666 /dev/net/tun; it is 0600 on some hosts)',
-    });
+  if ((network as string) === 'pasta') {
+    throw new EngineError('INVALID_ARGUMENT', 'network mode "pasta" is not implemented: use slirp4netns, private (loopback only), host or none');
   }
-  if (!['private', 'host', 'none'].includes(network)) {
-    throw new EngineError('INVALID_ARGUMENT', `unsupported network mode "${network}": use private, host or none`);
+  if (!['private', 'host', 'none', 'slirp4netns'].includes(network)) {
+    throw new EngineError('INVALID_ARGUMENT', `unsupported network mode "${network}": use slirp4netns, private, host or none`);
   }
   const stopTimeout = o.stopTimeout ?? 10;
   if (!Number.isInteger(stopTimeout) || stopTimeout < 0) {
@@ -105,6 +107,7 @@ export function validateCreateOptions(o: CreateOptions): StoredConfig {
     ...(o.hostname !== undefined ? { hostname: o.hostname } : {}),
     network,
     interactive: o.interactive === true,
+    ...(o.tty === true ? { tty: true } : {}),
     labels: { ...(o.labels ?? {}) },
     ...(o.stopSignal !== undefined ? { stopSignal: o.stopSignal } : {}),
     stopTimeout,

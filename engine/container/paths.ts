@@ -12,10 +12,14 @@ const MAX_SOCKET_PATH = 107;
  * The attach socket: short, because of sun_path. Under the run root when that is short enough, else
  * under the system temp dir (per uid).
  */
-function attachSocketPath(runRoot: string, id: string): string {
-  const short = join(runRoot, 'sockets', id.slice(0, 16));
+function socketPath(runRoot: string, name: string): string {
+  const short = join(runRoot, 'sockets', name);
   if (Buffer.byteLength(short) <= MAX_SOCKET_PATH) return short;
-  return join(tmpdir(), `tsengine-sockets-${process.geteuid?.() ?? 0}`, id.slice(0, 16));
+  return join(tmpdir(), `tsengine-sockets-${process.geteuid?.() ?? 0}`, name);
+}
+
+function attachSocketPath(runRoot: string, id: string): string {
+  return socketPath(runRoot, id.slice(0, 16));
 }
 
 export interface ContainerPaths {
@@ -34,7 +38,36 @@ export interface ContainerPaths {
   readonly pidFile: string;
   readonly runtimeLog: string;
   readonly attachSocket: string;
+  /** Where the runtime sends a TTY's pty master (--console-socket), next to the attach socket. */
+  readonly consoleSocket: string;
   readonly cleanupLog: string;
+}
+
+/** One `exec` session's files: under the container's run dir (gone with it), sockets as short as the container's. */
+export interface ExecPaths {
+  readonly dir: string;
+  readonly processFile: string;
+  readonly log: string;
+  readonly exitFile: string;
+  readonly pidFile: string;
+  readonly runtimeLog: string;
+  readonly attachSocket: string;
+  readonly consoleSocket: string;
+}
+
+export function execPaths(runRoot: string, containerId: string, execId: string): ExecPaths {
+  const dir = join(runRoot, 'containers', containerId, 'exec', execId);
+  const socket = `${containerId.slice(0, 12)}-${execId.slice(0, 12)}`;
+  return {
+    dir,
+    processFile: join(dir, 'process.json'),
+    log: join(dir, 'exec.log'),
+    exitFile: join(dir, 'exit.json'),
+    pidFile: join(dir, 'pidfile'),
+    runtimeLog: join(dir, 'runtime.log'),
+    attachSocket: socketPath(runRoot, socket),
+    consoleSocket: socketPath(runRoot, `${socket}.tty`),
+  };
 }
 
 export function containerPaths(root: string, runRoot: string, id: string): ContainerPaths {
@@ -57,6 +90,7 @@ export function containerPaths(root: string, runRoot: string, id: string): Conta
     pidFile: join(runDir, 'pidfile'),
     runtimeLog: join(runDir, 'runtime.log'),
     attachSocket: attachSocketPath(runRoot, id),
+    consoleSocket: socketPath(runRoot, `${id.slice(0, 16)}.tty`),
     cleanupLog: join(runRoot, 'containers', `${id}.cleanup.log`),
   };
 }

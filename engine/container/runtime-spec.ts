@@ -71,9 +71,11 @@ export interface SpecInput {
   readonly rootfs: string;
   readonly readonlyRootfs?: boolean | undefined;
   readonly terminal: boolean;
+  /** With `terminal`: its initial size (process.consoleSize; runc and crun apply it before the process runs). */
+  readonly consoleSize?: { readonly rows: number; readonly cols: number } | undefined;
   /** private and none: a new network namespace; host: none in the list. */
   readonly network: NetworkMode;
-  /** With network 'private': join this namespace (e.g. /run/netns/NAME) instead of creating one. */
+  /** With network 'private' or 'slirp4netns': join this namespace (e.g. /run/netns/NAME) instead of creating one. */
   readonly netnsPath?: string | undefined;
   readonly hostLimits: HostLimits;
   /** Host paths bind-mounted to /etc/hosts, /etc/hostname, /etc/resolv.conf (the latter not with network none). */
@@ -184,7 +186,7 @@ function mountList(input: SpecInput): OciMount[] {
 function namespaces(input: SpecInput): OciNamespace[] {
   const out: OciNamespace[] = [{ type: 'pid' }];
   if (input.network !== 'host') {
-    out.push(input.network === 'private' && input.netnsPath !== undefined ? { type: 'network', path: input.netnsPath } : { type: 'network' });
+    out.push(input.network !== 'none' && input.netnsPath !== undefined ? { type: 'network', path: input.netnsPath } : { type: 'network' });
   }
   out.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' });
   if (input.userNamespace !== undefined) out.push({ type: 'user' });
@@ -209,6 +211,7 @@ export function buildRuntimeSpec(input: SpecInput): OciSpec {
     ociVersion: OCI_VERSION,
     process: {
       ...(input.terminal ? { terminal: true } : {}),
+      ...(input.terminal && input.consoleSize ? { consoleSize: { height: input.consoleSize.rows, width: input.consoleSize.cols } } : {}),
       user: { uid: user.uid, gid: user.gid, umask: DEFAULT_UMASK, additionalGids },
       args: processArgs(input.image, { command: input.command, entrypoint: input.entrypoint }),
       env: processEnv({ image: input.image.config?.Env, user: input.env, home: user.home, hostname: input.hostname }),
@@ -223,7 +226,9 @@ export function buildRuntimeSpec(input: SpecInput): OciSpec {
       ...(input.userNamespace !== undefined
         ? { uidMappings: input.userNamespace.uidMappings.map((m) => ({ ...m })), gidMappings: input.userNamespace.gidMappings.map((m) => ({ ...m })) }
         : {}),
-      ...(input.network === 'host' ? {} : { sysctl: { ...DEFAULT_NETNS_SYSCTLS } }),
+      // A joined namespace that a user namespace of the container's own does not own (slirp4netns with keep-id):
+      // its sysctls are not the container's to write (crun: "open /proc/sys/net/ipv4/ping_group_range: Permission denied").
+      ...(input.network === 'host' || (input.netnsPath !== undefined && input.userNamespace !== undefined) ? {} : { sysctl: { ...DEFAULT_NETNS_SYSCTLS } }),
       resources: {
         // Deny every device; the runtime then allows its default set (null, zero, tty, …) itself.
         devices: [{ allow: false, access: 'rwm' }],

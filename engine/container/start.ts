@@ -4,6 +4,7 @@
  * exited with podman's code (127 command not found, 126 cannot invoke, 125 other) and a one-line error.
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { ContainerRecord } from '../../storage/container-store.ts';
 import { isErrno } from '../../storage/errors.ts';
@@ -23,6 +24,7 @@ import { buildRuntimeSpec, cgroupsPathFor } from './runtime-spec.ts';
 import { hostname as osHostname } from 'node:os';
 import { resolveUser } from './user.ts';
 import { containerUserNamespace, keepIdEtc, type RootlessIds } from './userns.ts';
+import { setupSlirp4netns, SLIRP, teardownSlirp4netns } from './slirp4netns.ts';
 
 export interface StartDeps {
   readonly store: Store;
@@ -33,6 +35,8 @@ export interface StartDeps {
   readonly xattrNamespace: 'trusted' | 'user';
   /** Rootless: the user and the holder namespace's ID counts (engine/rootless/); undefined as root. */
   readonly rootless?: RootlessIds | undefined;
+  /** The slirp4netns binary (--network slirp4netns); undefined when not installed. */
+  readonly slirp4netns?: string | undefined;
 }
 
 export interface StartResult {
@@ -44,6 +48,16 @@ export interface StartResult {
 /** What startContainer returns to the engine: the public result and the monitor's channel (containers.ts). */
 export interface Started extends StartResult {
   readonly channel: MonitorChannel;
+  /** With `attach`: the monitor's first attach client (monitor/protocol.ts, attach frames). */
+  readonly attach?: Socket;
+}
+
+export interface StartOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Connect to the container's output (and stdin, resizes) before it starts: nothing is missed. */
+  readonly attach?: boolean | undefined;
+  /** With a TTY: its initial size (the caller's terminal). */
+  readonly terminalSize?: { readonly rows: number; readonly cols: number } | undefined;
 }
 
 function readOptional(path: string): string | undefined {
@@ -86,7 +100,7 @@ async function prepareRootfs(d: StartDeps, rec: ContainerRecord): Promise<void> 
   }
 }
 
-function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): void {
+function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: StartOptions, netnsPath: string | undefined): void {
   const { store, paths } = d;
   const image = store.images.get(rec.imageId)!;
   const blob = store.images.blob(image.configDigest);
@@ -104,7 +118,7 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): voi
     group: readOptional(join(paths.rootfs, 'etc/group')),
   });
   const hostname = cfg.hostname ?? (cfg.network === 'host' ? osHostname() : rec.id.slice(0, 12));
-  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts') }));
+  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts'), ...(cfg.network === 'slirp4netns' ? { ip: SLIRP.address } : {}) }));
   writeFileSync(paths.hostname, hostnameFile(hostname));
   writeFileSync(paths.resolvConf, resolvConfFile({ network: cfg.network, hostResolvConf: readOptional('/etc/resolv.conf') }));
   const spec = buildRuntimeSpec({
@@ -116,8 +130,10 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): voi
     user,
     hostname,
     rootfs: paths.rootfs,
-    terminal: false,
+    terminal: cfg.tty === true,
+    consoleSize: o.terminalSize,
     network: cfg.network,
+    ...(netnsPath !== undefined ? { netnsPath } : {}),
     hostLimits: readHostLimits(),
     etcFiles: { hosts: paths.hosts, hostname: paths.hostname, resolvConf: paths.resolvConf },
     labels: cfg.labels,
@@ -128,36 +144,52 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig): voi
   writeFileSync(paths.config, JSON.stringify(spec));
 }
 
-export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?: AbortSignal): Promise<Started> {
+export async function startContainer(d: StartDeps, rec: ContainerRecord, o: StartOptions = {}): Promise<Started> {
   const { store, paths, runtime } = d;
+  const { signal } = o;
   const cfg = rec.config as StoredConfig;
   store.containers.transition(rec.id, ['created', 'exited'], 'starting', { exitCode: null, finishedAt: null });
   let launched = false;
   try {
     await prepareRootfs(d, rec);
-    writeBundle(d, rec, cfg);
-    for (const f of [paths.exitFile, paths.pidFile, paths.runtimeLog, paths.attachSocket]) rmSync(f, { force: true });
+    // Before the runtime: the container's process never runs without its network.
+    const netnsPath = cfg.network === 'slirp4netns' ? await setupSlirp4netns({ runDir: paths.runDir, slirp4netns: d.slirp4netns }) : undefined;
+    writeBundle(d, rec, cfg, o, netnsPath);
+    for (const f of [paths.exitFile, paths.pidFile, paths.runtimeLog, paths.attachSocket, paths.consoleSocket]) rmSync(f, { force: true });
+    const tty = cfg.tty === true;
     const logOffset = fileSize(paths.log);
     signal?.throwIfAborted();
     const hostNetwork = cfg.network === 'host';
     const spec: LaunchSpec = {
         v: 1,
         containerId: rec.id,
-        argv: runtime.runArgv({ id: rec.id, bundle: paths.bundle, pidFile: paths.pidFile, logFile: paths.runtimeLog, hostNetwork, noCgroups: d.rootless !== undefined }),
+        argv: runtime.runArgv({
+          id: rec.id,
+          bundle: paths.bundle,
+          pidFile: paths.pidFile,
+          logFile: paths.runtimeLog,
+          hostNetwork,
+          noCgroups: d.rootless !== undefined,
+          ...(tty ? { consoleSocket: paths.consoleSocket } : {}),
+        }),
         logPath: paths.log,
         exitFile: paths.exitFile,
         pidFile: paths.pidFile,
         runtimeLogPath: paths.runtimeLog,
         stdin: cfg.interactive,
-        ...(cfg.interactive ? { attachSocket: paths.attachSocket } : {}),
+        attachSocket: paths.attachSocket,
+        ...(o.attach === true ? { attached: true } : {}),
+        ...(tty ? { consoleSocket: paths.consoleSocket, runtimeDetaches: runtime.consoleNeedsDetach } : {}),
+        ...(tty && o.terminalSize ? { terminalSize: { rows: o.terminalSize.rows, cols: o.terminalSize.cols } } : {}),
         exitCommand: d.exitCommand,
         exitCommandLog: paths.cleanupLog,
     };
     const command = monitorCommand(spec); // validates, finds the binary: a bad spec or a missing build runs nothing
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     launched = true;
-    const { event, monitorPid, channel } = await launchMonitor(command, { keepChannel: true, ...(signal ? { signal } : {}) });
+    const { event, monitorPid, channel, attach } = await launchMonitor(command, { keepChannel: true, ...(signal ? { signal } : {}) });
     if (event.type === 'start-failed') {
+      attach?.destroy();
       channel!.release(); // the monitor's exit command cleans up, as for any container we do not wait for
       const failure = classifyRuntimeError(runtime.profile.kind, event.message);
       const code = exitCodeFor(failure);
@@ -167,15 +199,17 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, signal?
     try {
       store.containers.transition(rec.id, ['starting'], 'running', { startedAt: new Date(), pid: event.pid, monitorPid });
     } catch (e) {
+      attach?.destroy();
       channel!.release();
       throw e;
     }
-    return { pid: event.pid, logOffset, channel: channel! };
+    return { pid: event.pid, logOffset, channel: channel!, ...(attach ? { attach } : {}) };
   } catch (e) {
     if (!launched) {
       // Nothing runs: hand the container back in the state it had.
       const back = rec.state === 'exited' ? 'exited' : 'created';
       store.containers.transition(rec.id, ['starting'], back);
+      if (cfg.network === 'slirp4netns') await teardownSlirp4netns(paths.runDir);
     }
     throw e;
   }

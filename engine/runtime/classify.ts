@@ -67,10 +67,12 @@ const RULES = {
     { pattern: /error finding executable ".*" in PATH/, failure: NOT_FOUND },
     // creating process: failed to load /no/such/command: no such file or directory   (also a missing interpreter)
     // creating process: failed to load /etc/passwd/x: not a directory
-    { pattern: /creating process: failed to load .*: (?:no such file or directory|not a directory)$/m, failure: NOT_FOUND },
+    // exec: executing processes for container: executing command "/no/such" in sandbox: failed to load /no/such: no such file or directory
+    { pattern: /(?:creating process|in sandbox): failed to load .*: (?:no such file or directory|not a directory)$/m, failure: NOT_FOUND },
     // creating process: failed to load /etc: permission denied     (a directory, a chmod 644 file, /dev/null)
     // creating process: failed to load /armbox: exec format error  (aarch64 binary; a file that is not a binary)
-    { pattern: /creating process: failed to load .*: (?:permission denied|operation not permitted|exec format error)$/m, failure: CANNOT_INVOKE },
+    // exec: executing processes for container: executing command "/etc" in sandbox: failed to load /etc: permission denied
+    { pattern: /(?:creating process|in sandbox): failed to load .*: (?:permission denied|operation not permitted|exec format error)$/m, failure: CANNOT_INVOKE },
   ],
 } satisfies Partial<Record<RuntimeKind, readonly Rule[]>>;
 

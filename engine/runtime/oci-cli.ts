@@ -15,6 +15,7 @@ import { parseListOutput, parseStateOutput, type OciState } from './oci-state.ts
 import type { RuntimeProfile } from './profiles.ts';
 import { runtimeErrorMessages } from './runtime-log.ts';
 import { signalNumber } from './signal-number.ts';
+import { RUNTIME_TRAITS } from './traits.ts';
 
 export type { OciState, OciStatus } from './oci-state.ts';
 
@@ -30,6 +31,20 @@ export interface RunArgvOptions {
   readonly hostNetwork: boolean;
   /** Rootless on cgroup v1: the runtime must not touch cgroups (profile.noCgroupArgs). */
   readonly noCgroups?: boolean;
+  /** A TTY (process.terminal): the runtime sends the pty master to this socket; with consoleNeedsDetach, `--detach` too. */
+  readonly consoleSocket?: string;
+}
+
+export interface ExecArgvOptions {
+  readonly id: string;
+  /** Absolute path of the process.json to run. */
+  readonly processFile: string;
+  readonly pidFile: string;
+  readonly logFile?: string;
+  readonly hostNetwork: boolean;
+  readonly noCgroups?: boolean;
+  /** As for run: the process has a TTY (process.terminal in processFile). */
+  readonly consoleSocket?: string;
 }
 
 export interface CallOptions {
@@ -79,7 +94,59 @@ export class OciCliRuntime {
       o.bundle,
       '--pid-file',
       o.pidFile,
+      ...this.#consoleArgs(o.consoleSocket, this.consoleNeedsDetach),
       o.id,
+    ];
+  }
+
+  /** `--console-socket` needs `--detach` (traits.ts): the process outlives the runtime and its monitor reaps it. */
+  get consoleNeedsDetach(): boolean {
+    return RUNTIME_TRAITS[this.profile.kind].consoleNeedsDetach === true;
+  }
+
+  /** Capabilities the runtime cannot parse (traits.ts). */
+  get unknownCapabilities(): readonly string[] {
+    return RUNTIME_TRAITS[this.profile.kind].unknownCapabilities ?? [];
+  }
+
+  /** Why `exec` with a TTY cannot work with this runtime, or undefined when it can. */
+  get execTtyUnsupported(): string | undefined {
+    return RUNTIME_TRAITS[this.profile.kind].execTtyUnsupported;
+  }
+
+  /**
+   * Pure: `exec --process FILE` in the foreground (or detaching, with a TTY where consoleNeedsDetach): the
+   * runtime stays the parent of the process and exits with its code; it cannot start it: exit 1 (runc, crun)
+   * or 128 (runsc) with the reason in `logFile`, as for runArgv.
+   */
+  execArgv(o: ExecArgvOptions): string[] {
+    checkId(o.id);
+    for (const [k, v] of [['processFile', o.processFile], ['pidFile', o.pidFile], ['logFile', o.logFile], ['consoleSocket', o.consoleSocket]] as const) {
+      if (v !== undefined && !isAbsolute(v)) throw new EngineError('INVALID_ARGUMENT', `Expected \`${k}\` to be an absolute path, got "${v}"`);
+    }
+    return [...this.#globalArgv(o), 'exec', '--process', o.processFile, '--pid-file', o.pidFile, ...this.#consoleArgs(o.consoleSocket, this.execConsoleNeedsDetach), o.id];
+  }
+
+  /** As consoleNeedsDetach, for `exec` (traits.ts execConsoleNeedsDetach). */
+  get execConsoleNeedsDetach(): boolean {
+    return this.consoleNeedsDetach || RUNTIME_TRAITS[this.profile.kind].execConsoleNeedsDetach === true;
+  }
+
+  #consoleArgs(socket: string | undefined, detach: boolean): string[] {
+    if (socket === undefined) return [];
+    return ['--console-socket', socket, ...(detach ? ['--detach'] : [])];
+  }
+
+  #globalArgv(o: { readonly logFile?: string | undefined; readonly hostNetwork: boolean; readonly noCgroups?: boolean | undefined }): string[] {
+    const p = this.profile;
+    return [
+      p.path,
+      '--root',
+      p.stateRoot,
+      ...(p.supportsJsonLog && o.logFile !== undefined ? ['--log', o.logFile, '--log-format', 'json'] : []),
+      ...(o.hostNetwork ? p.hostNetworkArgs : (p.privateNetworkArgs ?? [])),
+      ...(o.noCgroups === true ? (p.noCgroupArgs ?? []) : []),
+      ...p.globalArgs, // last, so a user's --runtime-flag overrides what the profile chose (Go flags: last wins)
     ];
   }
 

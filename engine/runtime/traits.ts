@@ -47,12 +47,25 @@ export interface RuntimeTraits {
    * config.json asks for no cgroupsPath and no limits (checked). Absent: nothing needed or nothing known.
    */
   readonly noCgroupArgs?: readonly string[];
+  /**
+   * `run`/`exec --console-socket` only with `--detach`: runc 1.1.5 refuses it in the foreground ("cannot use
+   * console socket if runc will not detach or allocate tty", checked), so the monitor lets it detach and
+   * waits for the process as a subreaper. crun and runsc send the master in the foreground (checked).
+   */
+  readonly consoleNeedsDetach?: boolean;
+  /** The same for `exec` only: runsc 2022-12's foreground `exec` never connects to --console-socket (checked). */
+  readonly execConsoleNeedsDetach?: boolean;
+  /** Why `exec` with a TTY does not work, when it does not (checked by trying). */
+  readonly execTtyUnsupported?: string;
+  /** Capabilities it refuses to parse in a process spec (`--privileged` leaves them out). */
+  readonly unknownCapabilities?: readonly string[];
 }
 
 const NONE: readonly string[] = [];
 
 export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
   runc: {
+    consoleNeedsDetach: true,
     builtinName: 'runc',
     binaries: ['runc'],
     verified: true,
@@ -78,6 +91,9 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
     supportsPause: true,
   },
   runsc: {
+    execConsoleNeedsDetach: true,
+    // "error creating capabilities: unknown capability \"CAP_PERFMON\"" (checked): newer than its table.
+    unknownCapabilities: ['CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'],
     builtinName: 'runsc',
     binaries: ['runsc'],
     verified: true,
@@ -99,6 +115,7 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
   // NOT VERIFIED HERE (youki is not packaged for Debian 12): youki's README command table and `youki --help`
   // list --log-format, --systemd-cgroup, exec, pause/resume and --console-socket.
   youki: {
+    consoleNeedsDetach: true, // runc's CLI rules, assumed (not verified here)
     builtinName: 'youki',
     binaries: ['youki'],
     verified: false,
@@ -113,6 +130,7 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
   // NOT VERIFIED HERE: Kata 1.x's runc-compatible CLI (podman's `kata` entry). Kata 2.x ships only the
   // containerd shim v2 (io.containerd.kata.v2), which tsengine refuses.
   'kata-runtime': {
+    consoleNeedsDetach: true, // runc's CLI rules, assumed (not verified here)
     builtinName: 'kata',
     binaries: ['kata-runtime', 'kata-qemu', 'kata-fc'],
     verified: false,
@@ -155,6 +173,7 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
   },
   // Any other runc-compatible CLI: the flags runc's CLI defines (youki's liboci-cli defines the same set).
   generic: {
+    consoleNeedsDetach: true, // runc's CLI rules, assumed (not verified here)
     binaries: NONE,
     verified: false,
     supportsJsonLog: true,

@@ -54,7 +54,7 @@ export function spawnMonitor(cmd: MonitorCommand, o: { stdio?: StdioOptions; uid
   const child = spawn(cmd.file, cmd.args, {
     argv0: cmd.argv0,
     detached: true,
-    stdio: o.stdio ?? ['ignore', 'ignore', 'ignore', 'pipe'],
+    stdio: o.stdio ?? (cmd.attached === true ? ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'ignore', 'pipe']),
     ...(cmd.env ? { env: cmd.env } : {}),
     ...(o.uid !== undefined ? { uid: o.uid, gid: o.uid } : {}),
   });

@@ -59,6 +59,12 @@ describe('resolvConfFile', () => {
     );
   });
 
+  it('slirp4netns: its DNS forwarder first, then the host\'s (no public fallback: the forwarder reaches a loopback stub)', () => {
+    expect(resolvConfFile({ network: 'slirp4netns', hostResolvConf: 'nameserver 10.255.255.53\n' })).toBe('nameserver 10.0.2.3\nnameserver 10.255.255.53\n');
+    expect(resolvConfFile({ network: 'slirp4netns', hostResolvConf: 'nameserver 127.0.0.53\n' })).toBe('nameserver 10.0.2.3\n');
+    expect(resolvConfFile({ network: 'slirp4netns', hostResolvConf: 'nameserver 10.255.255.53\n', dns: ['1.1.1.1'] })).toBe('nameserver 1.1.1.1\n');
+  });
+
   it('as podman 4.3.1 wrote from this VM\'s resolv.conf', () => {
     expect(resolvConfFile({ network: 'host', hostResolvConf: 'nameserver 10.255.255.53\n' })).toBe('nameserver 10.255.255.53\n');
     expect(resolvConfFile({ network: 'private', hostResolvConf: 'nameserver 10.255.255.53\n' })).toBe('nameserver 10.255.255.53\n');

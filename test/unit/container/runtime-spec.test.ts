@@ -153,6 +153,17 @@ describe('buildRuntimeSpec', () => {
     expect(joined.linux.namespaces[1]).toEqual({ type: 'network', path: '/run/netns/x' });
   });
 
+  it('slirp4netns: joins the namespace made for it; no netns sysctls when a user namespace of its own does not own it', () => {
+    const spec = buildRuntimeSpec(input(p, { network: 'slirp4netns', netnsPath: '/run/user/1/tsengine/containers/c/netns' }));
+    expect(spec.linux.namespaces[1]).toEqual({ type: 'network', path: '/run/user/1/tsengine/containers/c/netns' });
+    expect(spec.linux.sysctl).toEqual({ 'net.ipv4.ping_group_range': '0 0' });
+    const keepId = buildRuntimeSpec(input(p, {
+      network: 'slirp4netns', netnsPath: '/n', userNamespace: { uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
+    }));
+    expect(keepId.linux.sysctl).toBeUndefined();
+    expect(keepId.linux.namespaces.map((n) => n.type)).toEqual(['pid', 'network', 'ipc', 'uts', 'mount', 'user']);
+  });
+
   it('mounts parents before children', () => {
     const spec = buildRuntimeSpec(input(p, { readonlyRootfs: true, network: 'private' }));
     const dests = spec.mounts.map((m) => m.destination);

@@ -47,6 +47,10 @@ const OBSERVED: readonly Row[] = [
   ['runsc', '/dev/null', `${runscPrefix}creating process: failed to load /dev/null: permission denied`, 'CANNOT_INVOKE'],
   ['runsc', '/armbox (aarch64 ELF)', `${runscPrefix}creating process: failed to load /armbox: exec format error`, 'CANNOT_INVOKE'],
   ['runsc', '/garbage (755, not a binary)', `${runscPrefix}creating process: failed to load /garbage: exec format error`, 'CANNOT_INVOKE'],
+  // runsc exec (log): another prefix, the same words
+  ['runsc', 'exec /etc', 'executing processes for container: executing command "/etc" in sandbox: failed to load /etc: permission denied', 'CANNOT_INVOKE'],
+  ['runsc', 'exec /no/such', 'executing processes for container: executing command "/no/such" in sandbox: failed to load /no/such: no such file or directory', 'COMMAND_NOT_FOUND'],
+  ['runsc', 'exec /etc/passwd/x', 'executing processes for container: executing command "/etc/passwd/x" in sandbox: failed to load /etc/passwd/x: not a directory', 'COMMAND_NOT_FOUND'],
 ];
 
 /** Real failures that end in the same errno words but are not about the command: 125, never 126/127. */

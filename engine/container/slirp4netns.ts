@@ -1,0 +1,174 @@
+/**
+ * `--network slirp4netns` (rootless podman's default): a network namespace of the container's own with
+ * outbound reach through slirp4netns, a user-mode TCP/IP stack that plugs a tap device into the namespace
+ * and turns its packets into ordinary sockets of the user on the host.
+ *
+ * Before the runtime starts (the container's process never runs without its network):
+ * 1. `tsengine-userns netns <runDir>/netns` makes the namespace (lo up) and keeps it by a bind mount;
+ *    config.json joins it by that path. Rootless the engine runs in the holder's user and mount namespaces,
+ *    so the namespace belongs to the holder's user namespace and the mount lives in its mount namespace.
+ * 2. slirp4netns runs detached for the container's life with podman 4.3's options: tap0 10.0.2.100/24,
+ *    gateway 10.0.2.2, DNS 10.0.2.3, MTU 65520, sandbox and seccomp on, and the host's loopback out of
+ *    reach (`--disable-host-loopback`: 10.0.2.2 is not a door to services bound to the host's 127.0.0.1,
+ *    which trust local users; the host's other addresses are reachable, as from any process of the user).
+ *    We wait for its ready fd, and record `PID:STARTTIME` in <runDir>/slirp4netns.pid.
+ * Teardown (containers.ts #teardown: the engine's cleanup and the monitor's exit command both go there, and
+ * sweep for run directories a crash left): stop slirp4netns, unmount and remove the namespace file.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, constants, accessSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { isErrno } from '../../storage/errors.ts';
+import { isMountPoint, unmount } from '../../storage/overlay.ts';
+import { isOwnerAlive } from '../../storage/owner.ts';
+import { EngineError } from '../errors.ts';
+import { userNamespaceHelper } from '../rootless/holder.ts';
+import { lookup, searchDirs } from '../runtime/locate.ts';
+
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 2_000;
+const TUN = '/dev/net/tun';
+
+/** The container's addresses on the slirp4netns network (slirp4netns' defaults, as podman uses them). */
+export const SLIRP = { address: '10.0.2.100', gateway: '10.0.2.2' } as const;
+
+/** slirp4netns on PATH (or the usual system directories), absolute; undefined when not installed. */
+export function findSlirp4netns(pathVar: string | undefined): string | undefined {
+  return lookup('slirp4netns', searchDirs(pathVar)).found;
+}
+
+export interface Slirp4netnsInfo {
+  readonly path: string;
+  /** `slirp4netns version 1.2.0` → `1.2.0`; '' when it would not say. */
+  readonly version: string;
+}
+
+export async function slirp4netnsInfo(path: string): Promise<Slirp4netnsInfo> {
+  const r = await execa(path, ['--version'], { reject: false });
+  return { path, version: /slirp4netns version (\S+)/.exec(r.stdout)?.[1] ?? '' };
+}
+
+const netnsFile = (runDir: string) => join(runDir, 'netns');
+const pidFile = (runDir: string) => join(runDir, 'slirp4netns.pid');
+const logFile = (runDir: string) => join(runDir, 'slirp4netns.log');
+
+function tunError(): EngineError {
+  return new EngineError('NETWORK_UNAVAILABLE',
+    `slirp4netns: ${TUN} is not readable and writable by you (it is 0600 root on some hosts): as root run \`chmod 0666 ${TUN}\`, or give the container --network none (or private: loopback only)`);
+}
+
+/**
+ * Makes the container's network namespace and starts slirp4netns on it; returns the namespace's path for
+ * config.json. Whatever an earlier run left in `runDir` is torn down first. On failure nothing is left.
+ */
+export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string | undefined }): Promise<string> {
+  if (o.slirp4netns === undefined) {
+    throw new EngineError('NETWORK_UNAVAILABLE', 'slirp4netns is not installed: install it (apt-get install slirp4netns), or give the container --network none (or private: loopback only)');
+  }
+  try {
+    accessSync(TUN, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    if (isErrno(e, 'EACCES') || isErrno(e, 'EPERM') || isErrno(e, 'ENOENT')) throw tunError();
+    throw e;
+  }
+  await teardownSlirp4netns(o.runDir);
+  const ns = netnsFile(o.runDir);
+  const made = await execa(userNamespaceHelper(), ['netns', ns], { reject: false });
+  if (made.exitCode !== 0) {
+    rmSync(ns, { force: true });
+    throw new EngineError('RUNTIME_FAILED', `making the container's network namespace: ${made.stderr.trim() || made.message}`);
+  }
+  try {
+    const pid = await startSlirp(o.slirp4netns, ns, o.runDir);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    writeFileSync(pidFile(o.runDir), `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}\n`);
+  } catch (e) {
+    await teardownSlirp4netns(o.runDir);
+    throw e;
+  }
+  return ns;
+}
+
+async function startSlirp(path: string, ns: string, runDir: string): Promise<number> {
+  const log = openSync(logFile(runDir), 'w', 0o600);
+  const child = spawn(path, [
+    '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
+    '--ready-fd=3', '--netns-type=path', ns, 'tap0',
+  ], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
+  closeSync(log);
+  const ready = child.stdio[3]!;
+  try {
+    const outcome = await new Promise<'ready' | 'exited' | 'timeout' | Error>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS);
+      const done = (v: 'ready' | 'exited' | 'timeout' | Error) => {
+        clearTimeout(timer);
+        resolve(v);
+      };
+      ready.on('data', (b: Buffer) => { if (b.includes('1')) done('ready'); });
+      ready.on('error', () => { /* the exit event says what happened */ });
+      child.once('exit', () => done('exited'));
+      child.once('error', (e) => done(e));
+    });
+    if (outcome === 'ready') return child.pid!;
+    if (outcome === 'timeout') child.kill('SIGKILL');
+    const said = readLog(runDir);
+    if (/open\("\/dev\/net\/tun"\): (Permission denied|Operation not permitted)/.test(said)) throw tunError();
+    const why = outcome instanceof Error ? outcome.message : outcome === 'timeout' ? `not ready after ${READY_TIMEOUT_MS / 1000} s` : 'exited';
+    throw new EngineError('RUNTIME_FAILED', `slirp4netns ${why}: ${said.split('\n').filter((l) => l !== '' && !l.startsWith('WARNING')).join('; ') || 'it said nothing'}`);
+  } finally {
+    ready.destroy();
+    child.unref();
+  }
+}
+
+function readLog(runDir: string): string {
+  try {
+    return readFileSync(logFile(runDir), 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return '';
+    throw e;
+  }
+}
+
+/**
+ * Stops the container's slirp4netns (when the recorded process still is it) and removes its network
+ * namespace. Idempotent; a run directory without either (another network mode) is left as it is.
+ */
+export async function teardownSlirp4netns(runDir: string): Promise<void> {
+  let owner: string | undefined;
+  try {
+    owner = readFileSync(pidFile(runDir), 'utf8').trim();
+  } catch (e) {
+    // ENOTDIR: sweep passes every name in the run root, cleanup logs included.
+    if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR')) throw e;
+  }
+  if (owner !== undefined && isOwnerAlive(owner)) {
+    const pid = Number(owner.split(':')[0]);
+    signal(pid, 'SIGTERM');
+    for (let waited = 0; isOwnerAlive(owner) && waited < STOP_TIMEOUT_MS; waited += 10) await sleep(10);
+    if (isOwnerAlive(owner)) signal(pid, 'SIGKILL');
+  }
+  if (owner !== undefined) rmSync(pidFile(runDir), { force: true });
+  const ns = netnsFile(runDir);
+  try {
+    if (isMountPoint(ns)) await unmount(ns);
+  } catch (e) {
+    // ENOENT: a concurrent teardown (the monitor's exit command while `rm` runs) unmounted and removed it first.
+    if (!isErrno(e, 'ENOENT')) throw e;
+  }
+  try {
+    rmSync(ns, { force: true });
+  } catch (e) {
+    if (!isErrno(e, 'ENOTDIR')) throw e;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if (!isErrno(e, 'ESRCH')) throw e; // gone meanwhile
+  }
+}

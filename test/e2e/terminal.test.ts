@@ -1,0 +1,91 @@
+// `run -t`, `-it`, detach keys, `attach` and `start -ai` through the built CLI on a real pty (util-linux
+// `script`), for every installed runtime. The container's terminal comes from the runtime (--console-socket,
+// received by the monitor); its size must be the host terminal's from the first byte.
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { useAlpineStore } from '../helpers/alpine-store.ts';
+import { runOnPty } from '../helpers/pty.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const s = useAlpineStore('e2e-terminal');
+
+const RUNTIMES = ['crun', 'runc', 'runsc'] as const;
+const installed = await Promise.all(RUNTIMES.map(async (r) => (await execa('which', [r], { reject: false })).exitCode === 0));
+const CTRL_P = '\x10';
+const CTRL_Q = '\x11';
+
+async function state(name: string): Promise<string> {
+  return (await runCli([...s.g, 'inspect', '-f', '{{.State.Status}}', name], { expectCode: 0 })).stdout.trim();
+}
+
+describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', (runtime, present) => {
+  it.skipIf(!present)('run -it: stdio is a terminal of the host terminal\'s size from the first byte; the exit code passes through', async () => {
+    // `tty` would name /dev/pts/N, but gVisor's ttyname() cannot (runsc prints "not a tty" while isatty holds).
+    const r = await runOnPty([...s.g, 'run', '--rm', '--runtime', runtime, '-it', s.alpine, 'sh', '-c', 'stty size; [ -t 0 ] && [ -t 1 ] && echo on-a-tty; exit 4'], {
+      rows: 33,
+      cols: 101,
+    });
+    expect(r.output).toBe('33 101\r\non-a-tty\r\n');
+    expect(r.code).toBe(4);
+  });
+
+  it.skipIf(!present)('run -t without -i: a terminal too; the host terminal is left as it was', async () => {
+    const r = await runOnPty([...s.g, 'run', '--rm', '--runtime', runtime, '-t', s.alpine, 'stty', 'size'], { rows: 20, cols: 70 });
+    expect(r.output).toBe('20 70\r\n');
+    expect(r.code).toBe(0);
+  });
+
+  it.skipIf(!present)('keys reach the container (ctrl-c as a byte, a lone ctrl-p passed on), ctrl-p ctrl-q detaches, attach comes back', async () => {
+    const name = `tty-${runtime}`;
+    const r = await runOnPty([...s.g, 'run', '--name', name, '--runtime', runtime, '-it', s.alpine, 'sh'], {
+      rows: 24,
+      cols: 80,
+      steps: [
+        { waitFor: '# ', type: 'cat -v\r' },
+        // A lone ctrl-p followed by another key: both bytes go to the container.
+        { afterMs: 300, type: `${CTRL_P}x\r` },
+        { waitFor: '^Px\r\n^Px', type: '\x04' },
+        { afterMs: 300, type: `${CTRL_P}${CTRL_Q}` },
+      ],
+    });
+    expect(r.code).toBe(0);
+    expect(await state(name)).toBe('running');
+    const back = await runOnPty([...s.g, 'attach', name], {
+      rows: 30,
+      cols: 90,
+      steps: [{ afterMs: 500, type: 'stty size; exit 6\r' }],
+    });
+    expect(back.output).toContain('30 90\r\n');
+    expect(back.code).toBe(6);
+    expect(await state(name)).toBe('exited');
+    await runCli([...s.g, 'rm', name], { expectCode: 0 });
+  });
+
+  it.skipIf(!present)('--detach-keys="" disables detaching: ctrl-p ctrl-q reach the container', async () => {
+    // (stty -ixon: the container's terminal would take ctrl-q as XON itself.)
+    const r = await runOnPty([...s.g, 'run', '--rm', '--detach-keys=', '--runtime', runtime, '-it', s.alpine, 'sh', '-c', 'stty -ixon; read -r line; printf "%s" "$line" | od -An -c'], {
+      rows: 24,
+      cols: 80,
+      steps: [{ afterMs: 800, type: `a${CTRL_P}${CTRL_Q}b\r` }],
+    });
+    expect(r.code).toBe(0);
+    expect(r.output).toMatch(/a +020 +021 +b/);
+  });
+
+  it.skipIf(!present)('start -ai: a created -it container runs attached, sized like the terminal', async () => {
+    const name = `start-ai-${runtime}`;
+    await runCli([...s.g, 'create', '--name', name, '--runtime', runtime, '-it', s.alpine, 'sh', '-c', 'stty size; read -r x; echo "got $x"'], { expectCode: 0 });
+    const r = await runOnPty([...s.g, 'start', '-ai', name], { rows: 41, cols: 132, steps: [{ waitFor: '41 132', type: 'hi\r' }] });
+    expect(r.output).toContain('41 132\r\nhi\r\ngot hi\r\n');
+    expect(r.code).toBe(0);
+    await runCli([...s.g, 'rm', name], { expectCode: 0 });
+  });
+});
+
+describe('run -it without a terminal', () => {
+  it('warns as podman does and still feeds the input', async () => {
+    const r = await runCli([...s.g, 'run', '--rm', '-it', s.alpine, 'sh', '-c', 'read -r x; echo "got $x"'], { expectCode: 0, input: 'piped\n' });
+    expect(r.stderr).toContain('The input device is not a TTY. The --tty and --interactive flags might not work properly');
+    expect(r.stdout).toContain('got piped');
+  });
+});
