@@ -9,7 +9,7 @@ import { runCli, type GlobalArgs } from './cli.ts';
 import { UsageError } from './command.ts';
 import type { CliContext } from './context.ts';
 import { exitCodeFor, EXIT_ENGINE } from './exit-codes.ts';
-import type { Engine } from '../engine/index.ts';
+import { EngineError, type Engine } from '../engine/index.ts';
 
 const controller = new AbortController();
 /** While attached to a container, signals go to it (docker's --sig-proxy) instead of stopping us. */
@@ -29,7 +29,8 @@ function handleSignals(): void {
       }
       // First signal: abort cleanly (stores stay consistent). Second: give up at once.
       if (++interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
-      controller.abort(new Error(`interrupted (${sig})`));
+      // A coded reason: a verb that rethrows it prints `Error: interrupted (SIGINT)` (exit 125), not a bug report.
+      controller.abort(new EngineError('ABORTED', `interrupted (${sig})`));
     });
   }
 }

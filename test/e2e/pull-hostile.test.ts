@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileRegistry, startHostileRegistry } from '../helpers/hostile-registry.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, spawnCli } from '../helpers/run-cli.ts';
 import { makeTmpRoots, type TmpRoots } from '../helpers/tmp-root.ts';
 
 type Entry = { name: string; type?: 'file' | 'symlink' | 'link' | 'directory'; linkname?: string; body?: string };
@@ -147,5 +147,29 @@ describe('bad manifests and tars', () => {
     expect(snapshot()).toEqual(before);
     expect(existsSync('/tmp/evil')).toBe(false);
     expect(existsSync(join(t.root, 'escape'))).toBe(false);
+  });
+});
+
+describe('Ctrl-C during a pull', () => {
+  it('stops with one coded line and exit 125, not a bug report', async () => {
+    // A registry that accepts the connection and never answers: the pull waits until interrupted.
+    const { createServer } = await import('node:http');
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const roots = makeTmpRoots('pull-sigint');
+    try {
+      const child = spawnCli(['--root', roots.root, '--runroot', roots.runRoot, 'pull', '--tls-verify=false', `127.0.0.1:${port}/x/y:z`]);
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      for (let i = 0; i < 200 && !stderr.includes('Trying to pull'); i++) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGINT');
+      const r = await child;
+      expect({ code: r.exitCode, stderr: r.stderr }).toEqual({ code: 125, stderr: `Trying to pull 127.0.0.1:${port}/x/y:z...\nError: interrupted (SIGINT)\n` });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      roots.cleanup();
+    }
   });
 });
