@@ -24,7 +24,11 @@
  * Command line (launchArgv; every option takes the next argument whole, so values may start with `--`):
  *   --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
  *   [--stdin] [--attach-socket PATH] [--attached] [--console-socket PATH [--tty-size ROWSxCOLS]]
- *   [--runtime-detaches] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *   [--runtime-detaches] [--unmount PATH] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *
+ * After the hand-off, when the engine did not clean up: the monitor unmounts `unmount` itself (umount2,
+ * detached when busy), then runs the exit command if there is one. The engine gives an exit command only
+ * to containers that need more than that (--rm, a slirp4netns network to stop).
  *
  * Attach (monitor/attach.h): whoever connects to attachSocket, and the engine's end of fd 4 with
  * `attached`, gets the container's output and may send stdin and resizes, framed both ways as
@@ -65,6 +69,8 @@ export interface LaunchSpec {
   terminalSize?: { rows: number; cols: number };
   /** The runtime is told to `--detach`: it exits once the process runs, and the monitor (a subreaper) waits for the process in pidFile. runc needs it for a TTY. */
   runtimeDetaches?: boolean;
+  /** The container's root filesystem mount: unmounted by the monitor after the exit unless the engine cleaned up. Absolute. */
+  unmount?: string;
   /** Run after the exit file is written (the engine's cleanup: unmount, runtime state, --rm). Its output goes to exitCommandLog if given. */
   exitCommand?: readonly string[];
   exitCommandLog?: string;
@@ -129,6 +135,7 @@ export function launchArgv(s: LaunchSpec): string[] {
     if (spec.terminalSize !== undefined) args.push('--tty-size', `${spec.terminalSize.rows}x${spec.terminalSize.cols}`);
   }
   if (spec.runtimeDetaches === true) args.push('--runtime-detaches');
+  if (spec.unmount !== undefined) args.push('--unmount', spec.unmount);
   if (spec.exitCommandLog !== undefined) args.push('--exit-command-log', spec.exitCommandLog);
   for (const a of spec.exitCommand ?? []) args.push('--exit-command-arg', a);
   return [...args, '--', ...spec.argv];
@@ -329,6 +336,8 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
   }
   const exitCommandLog = optAbsPath(o, 'exitCommandLog', what);
   if (exitCommandLog !== undefined) spec.exitCommandLog = exitCommandLog;
+  const unmount = optAbsPath(o, 'unmount', what);
+  if (unmount !== undefined) spec.unmount = unmount;
   return spec;
 }
 

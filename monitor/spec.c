@@ -31,6 +31,7 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 		{"--attach-socket", &spec->attach_socket, true},
 		{"--exit-command-log", &spec->exit_command_log, true},
 		{"--console-socket", &spec->console_socket, true},
+		{"--unmount", &spec->unmount, true},
 		{"--tty-size", &tty_size, false},
 	};
 	const size_t noptions = sizeof options / sizeof options[0];

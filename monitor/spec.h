@@ -37,6 +37,8 @@ struct launch_spec {
 	/* The runtime exits once the process runs (`--detach`): we are a subreaper, and the status of the
 	 * process in the pid file, reparented to us, is the exit code (runc's --console-socket needs --detach). */
 	bool runtime_detaches;
+	/* The container's root filesystem mount, unmounted after the exit unless the engine cleaned up, or NULL. */
+	const char *unmount;
 	/* Where the exit command's output goes (appended), or NULL for /dev/null. */
 	const char *exit_command_log;
 	/* NULL-terminated; NULL when there is no exit command. */

@@ -181,7 +181,10 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
         ...(o.attach === true ? { attached: true } : {}),
         ...(tty ? { consoleSocket: paths.consoleSocket, runtimeDetaches: runtime.consoleNeedsDetach } : {}),
         ...(tty && o.terminalSize ? { terminalSize: { rows: o.terminalSize.rows, cols: o.terminalSize.cols } } : {}),
-        exitCommand: d.exitCommand,
+        // Unmounting is all most containers need after they exit, and the monitor does that itself; the
+        // exit command (a node process) only for what it cannot: --rm, stopping slirp4netns.
+        unmount: paths.rootfs,
+        ...(rec.autoRemove || netnsPath !== undefined ? { exitCommand: d.exitCommand } : {}),
         exitCommandLog: paths.cleanupLog,
     };
     const command = monitorCommand(spec); // validates, finds the binary: a bad spec or a missing build runs nothing

@@ -58,7 +58,7 @@ describe('cleanup hand-off', () => {
     expect(existsSync(p.dir)).toBe(false);
   });
 
-  it('after the engine closes, the monitor runs its exit command when the container exits', async () => {
+  it('after the engine closes, the monitor unmounts a plain container itself: no exit command', async () => {
     let id: string;
     {
       await using engine = await open();
@@ -70,6 +70,24 @@ describe('cleanup hand-off', () => {
     expect((await engine.containers.wait(id)).exitCode).toBe(0);
     for (let i = 0; i < 100 && mounted(p.rootfs); i++) await new Promise((r) => setTimeout(r, 50));
     expect(mounted(p.rootfs)).toBe(false);
-    expect(existsSync(p.cleanupLog)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(p.cleanupLog)).toBe(false);
+    // The row catches up from the exit file when read.
+    expect((await engine.containers.inspect(id)).State).toMatchObject({ Status: 'exited', ExitCode: 0 });
+  });
+
+  it('after the engine closes, an autoRemove container is removed by the monitor\'s exit command', async () => {
+    let id: string;
+    {
+      await using engine = await open();
+      ({ id } = await engine.containers.create({ image: alpine, command: ['sleep', '1'], autoRemove: true }));
+      await engine.containers.start(id);
+    }
+    const p = containerPaths(t.root, t.runRoot, id);
+    await using engine = await open();
+    for (let i = 0; i < 200 && (await engine.containers.exists(id)); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await engine.containers.exists(id)).toBe(false);
+    expect(mounted(p.rootfs)).toBe(false);
+    expect(existsSync(p.dir)).toBe(false);
   });
 });

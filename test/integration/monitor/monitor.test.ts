@@ -179,6 +179,22 @@ describe('monitor with a plain command as the runtime', () => {
     expect(await m.exit).toBe(0);
   });
 
+  it('unmounts --unmount itself after the exit when nobody cleaned up, with no exit command', async () => {
+    const mnt = join(dir, 'rootfs');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', mnt]);
+    const isMounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${mnt} `);
+    try {
+      expect(isMounted()).toBe(true);
+      const m = launchMonitor(shellSpec('echo $$ > "$PIDFILE"; exit 0', { unmount: mnt }));
+      await m.next('exited');
+      expect(await m.exit).toBe(0);
+      expect(isMounted()).toBe(false);
+    } finally {
+      if (isMounted()) execFileSync('umount', [mnt]);
+    }
+  });
+
   it('outlives its parent: SIGKILLed launcher, container runs on, exit file and exit command still happen', async () => {
     const marker = join(dir, 'cleaned-up');
     const spec = shellSpec('echo $$ > "$PIDFILE"; while [ ! -e "$DIR/go" ]; do sleep 0.01; done; echo bye; exit 5', {
