@@ -24,6 +24,7 @@
         "monitor/json-in.c",
         "monitor/json-out.c",
         "monitor/names.c",
+        "monitor/oom.c",
         "monitor/runtime-log.c",
         "monitor/spawn.c",
         "monitor/spec.c",

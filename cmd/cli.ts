@@ -21,6 +21,7 @@ import { tag } from './commands/tag.ts';
 import { runtimeCheck } from './commands/runtime-check.ts';
 import { runtimeAdd, runtimeDefault, runtimeLs, runtimeRm } from './commands/runtime.ts';
 import { info } from './commands/info.ts';
+import { VOLUME_SUB } from './commands/volume.ts';
 import type { Args, CliContext } from './context.ts';
 
 const TOP: readonly CommandSpec[] = [run, create, start, exec, attach, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect, info];
@@ -38,6 +39,13 @@ function splitCommandTail(argv: readonly string[]): { head: string[]; tail: stri
   if (verb !== 'run' && verb !== 'create') return { head: [...argv], tail: [] };
   return splitAtImage(argv, i, verb === 'run' ? [...CREATE_FLAGS, ...RUN_ONLY_FLAGS] : CREATE_FLAGS);
 }
+/** The verb (`container X` → X), or undefined. */
+function verbOf(argv: readonly string[]): string | undefined {
+  let i = verbIndex(argv, GLOBAL_VALUE_FLAGS);
+  if (i >= 0 && argv[i] === 'container') i++;
+  return i >= 0 ? argv[i] : undefined;
+}
+
 /** `tsengine image <sub>` forms, docker's and podman's. */
 const IMAGE_SUB: readonly CommandSpec[] = [
   { ...pull, command: pull.command },
@@ -153,9 +161,13 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     .exitProcess(false)
     .showHelpOnFail(false)
     .version('0.1.0')
-    .alias('v', 'version')
-    .help()
-    .alias('h', 'help')
+    .help();
+  // run/create own -v (--volume) and -h (--hostname), rm owns -v (--volumes), as podman's do; elsewhere they
+  // are --version and --help.
+  const verb = verbOf(argv);
+  if (verb !== 'run' && verb !== 'create' && verb !== 'rm') y = y.alias('v', 'version');
+  if (verb !== 'run' && verb !== 'create') y = y.alias('h', 'help');
+  y = y
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .fail((msg: string | null, err: Error | undefined) => {
       if (err) throw err;
@@ -179,6 +191,7 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
     ['image', 'Manage images', IMAGE_SUB],
     ['runtime', 'Manage and check OCI runtimes', RUNTIME_SUB],
     ['system', 'Manage the system: info', SYSTEM_SUB],
+    ['volume', 'Manage volumes', VOLUME_SUB],
   ];
   for (const [group, describe, specs] of groups) {
     y = y.command(group, describe, (sub: Argv) => {

@@ -28,7 +28,7 @@ export function removalExitCode(errors: readonly unknown[]): number {
   let code = 0;
   for (const e of errors) {
     const c = isEngineError(e) ? (e.code as string) : '';
-    const n = c === 'IMAGE_NOT_FOUND' || c === 'CONTAINER_NOT_FOUND' ? 1 : c === 'IMAGE_IN_USE' || c === 'CONTAINER_IN_USE' ? 2 : EXIT_ENGINE;
+    const n = c === 'IMAGE_NOT_FOUND' || c === 'CONTAINER_NOT_FOUND' || c === 'VOLUME_NOT_FOUND' ? 1 : c === 'IMAGE_IN_USE' || c === 'CONTAINER_IN_USE' || c === 'VOLUME_IN_USE' ? 2 : EXIT_ENGINE;
     code = rank(n) > rank(code) ? n : code;
   }
   return code;

@@ -21,11 +21,14 @@ import { userNamespaceRequired } from './rootless/enter.ts';
 import { explainUnmappedId } from './rootless/explain.ts';
 import { rootlessIds } from './rootless/ids.ts';
 import { findSlirp4netns } from './container/slirp4netns.ts';
+import { Volumes } from './volume/volumes.ts';
 
 export class Engine {
   readonly options: ResolvedEngineOptions;
   readonly images: Images;
   readonly containers: Containers;
+  /** Named and anonymous volumes (`volume create/ls/inspect/rm/prune`). */
+  readonly volumes: Volumes;
   /** The OCI runtimes: registered (config files, options) and built in, the default, `runtime add/rm/default`. */
   readonly runtimes: Runtimes;
   /** The runtime conformance suite (`tsengine runtime check`). */
@@ -80,6 +83,11 @@ export class Engine {
       rootless: rootlessIds(options),
       slirp4netns: () => (slirp ??= { path: findSlirp4netns(options.env['PATH']) }).path,
     });
+    this.volumes = new Volumes({
+      get store() {
+        return engine.#openStore();
+      },
+    });
     this.conformance = new Conformance({
       get store() {
         return engine.#openStore();
@@ -102,6 +110,7 @@ export class Engine {
     const engine = new Engine(resolved, store);
     try {
       await engine.containers.sweep();
+      store.volumes.sweep();
     } catch (e) {
       store.close();
       throw e;

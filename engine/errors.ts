@@ -26,6 +26,8 @@ export type EngineErrorCode =
   | 'CONTAINER_NOT_FOUND'
   | 'CONTAINER_IN_USE'
   | 'CONTAINER_NOT_RUNNING'
+  | 'VOLUME_NOT_FOUND'
+  | 'VOLUME_IN_USE'
   /** A call on an engine after close() (or after its `await using` scope ended). */
   | 'ENGINE_CLOSED'
   /** Rootless: the user has no subordinate ID range (/etc/subuid, /etc/subgid). */

@@ -9,8 +9,11 @@ import type { CreateOptions } from './container/options.ts';
 import type { Images } from './image/images.ts';
 import type { PullEvent } from './image/pull.ts';
 
-/** When `run` pulls: `missing` (default) only when the image is not stored, `always`, or `never`. */
-export type PullPolicy = 'missing' | 'always' | 'never';
+/**
+ * When `run` pulls: `missing` (default) only when the image is not stored, `always`, `never`, or `newer`
+ * (pull, but keep using the stored image when the registry cannot be reached).
+ */
+export type PullPolicy = 'missing' | 'always' | 'never' | 'newer';
 
 export interface RunOptions extends CreateOptions {
   readonly pull?: PullPolicy | undefined;
@@ -35,14 +38,22 @@ export interface RunResult extends ExitStatus {
   readonly pulled: boolean;
 }
 
-const POLICIES: ReadonlySet<string> = new Set(['missing', 'always', 'never']);
+const POLICIES: ReadonlySet<string> = new Set(['missing', 'always', 'never', 'newer']);
 
 export async function runContainer(images: Images, containers: Containers, o: RunOptions): Promise<RunResult> {
   const { pull = 'missing', platform, onProgress, signal, ...create } = o;
-  if (!POLICIES.has(pull)) throw new EngineError('INVALID_ARGUMENT', `Expected \`pull\` to be "missing", "always" or "never", got ${JSON.stringify(pull)}`);
+  if (!POLICIES.has(pull)) throw new EngineError('INVALID_ARGUMENT', `Expected \`pull\` to be "missing", "always", "never" or "newer", got ${JSON.stringify(pull)}`);
   signal?.throwIfAborted();
-  const pulled = pull === 'always' || (pull === 'missing' && !(await images.exists(create.image)));
-  if (pulled) await images.pull(create.image, { platform, signal, onProgress });
+  const stored = pull === 'always' ? false : await images.exists(create.image);
+  let pulled = pull === 'always' || pull === 'newer' || (pull === 'missing' && !stored);
+  if (pulled) {
+    try {
+      await images.pull(create.image, { platform, signal, onProgress });
+    } catch (e) {
+      if (!(pull === 'newer' && stored && isEngineError(e) && (e.code === 'REGISTRY_UNREACHABLE' || e.code === 'REGISTRY_HTTP'))) throw e;
+      pulled = false;
+    }
+  }
   signal?.throwIfAborted();
   const c = await containers.create(create);
   let started = false;
@@ -55,7 +66,7 @@ export async function runContainer(images: Images, containers: Containers, o: Ru
     return { ...status, id: c.id, name: c.name, pulled };
   } catch (e) {
     if (signal?.aborted && started) await containers.stop(c.id).catch(ignoreGone);
-    if ((signal?.aborted || isEngineError(e)) && create.autoRemove) await containers.remove(c.id, { force: true }).catch(ignoreGone);
+    if ((signal?.aborted || isEngineError(e)) && create.autoRemove) await containers.remove(c.id, { force: true, volumes: true }).catch(ignoreGone);
     throw e;
   }
 }

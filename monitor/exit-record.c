@@ -37,6 +37,8 @@ void exit_record_json(struct json_out *o, const struct exit_record *r)
 		json_raw(o, ",\"pid\":");
 		json_int(o, r->pid);
 	}
+	if (r->oom_killed)
+		json_raw(o, ",\"oomKilled\":true");
 	json_raw(o, "}");
 }
 

@@ -25,6 +25,8 @@ struct exit_record {
 	size_t runtime_error_len;
 	/* The container's pid from the pid file, or 0. */
 	pid_t pid;
+	/* The kernel's OOM killer killed a process of the container (oom.h). */
+	bool oom_killed;
 };
 
 /* The record as one JSON object, keys in protocol.ts's order (so JSON.stringify() of the decoded record

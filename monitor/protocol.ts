@@ -24,7 +24,7 @@
  * Command line (launchArgv; every option takes the next argument whole, so values may start with `--`):
  *   --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
  *   [--stdin] [--attach-socket PATH] [--attached] [--console-socket PATH [--tty-size ROWSxCOLS]]
- *   [--runtime-detaches] [--unmount PATH] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *   [--runtime-detaches] [--unmount PATH] [--oom-cgroup DIR] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
  *
  * After the hand-off, when the engine did not clean up: the monitor unmounts `unmount` itself (umount2,
  * detached when busy), then runs the exit command if there is one. The engine gives an exit command only
@@ -74,6 +74,8 @@ export interface LaunchSpec {
   /** Run after the exit file is written (the engine's cleanup: unmount, runtime state, --rm). Its output goes to exitCommandLog if given. */
   exitCommand?: readonly string[];
   exitCommandLog?: string;
+  /** The container's cgroup v1 memory cgroup directory: an OOM kill there sets the exit record's oomKilled. Absolute. */
+  oomCgroup?: string;
 }
 
 export interface ExitRecord {
@@ -93,6 +95,8 @@ export interface ExitRecord {
   runtimeError?: string;
   /** Container pid as read from pidFile, if it appeared. */
   pid?: number;
+  /** The kernel's OOM killer killed a process of the container (only with LaunchSpec.oomCgroup). */
+  oomKilled?: true;
 }
 
 export type MonitorEvent =
@@ -136,6 +140,7 @@ export function launchArgv(s: LaunchSpec): string[] {
   }
   if (spec.runtimeDetaches === true) args.push('--runtime-detaches');
   if (spec.unmount !== undefined) args.push('--unmount', spec.unmount);
+  if (spec.oomCgroup !== undefined) args.push('--oom-cgroup', spec.oomCgroup);
   if (spec.exitCommandLog !== undefined) args.push('--exit-command-log', spec.exitCommandLog);
   for (const a of spec.exitCommand ?? []) args.push('--exit-command-arg', a);
   return [...args, '--', ...spec.argv];
@@ -338,6 +343,8 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
   if (exitCommandLog !== undefined) spec.exitCommandLog = exitCommandLog;
   const unmount = optAbsPath(o, 'unmount', what);
   if (unmount !== undefined) spec.unmount = unmount;
+  const oomCgroup = optAbsPath(o, 'oomCgroup', what);
+  if (oomCgroup !== undefined) spec.oomCgroup = oomCgroup;
   return spec;
 }
 
@@ -362,6 +369,10 @@ function validateExitRecord(value: unknown, what: string): ExitRecord {
     r.runtimeError = o['runtimeError'];
   }
   if (o['pid'] !== undefined) r.pid = int(o, 'pid', what, 1);
+  if (o['oomKilled'] !== undefined) {
+    if (o['oomKilled'] !== true) throw new ProtocolError(`${what}: expected \`oomKilled\` to be true when present, got ${describe(o['oomKilled'])}`);
+    r.oomKilled = true;
+  }
   return r;
 }
 

@@ -32,6 +32,7 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 		{"--exit-command-log", &spec->exit_command_log, true},
 		{"--console-socket", &spec->console_socket, true},
 		{"--unmount", &spec->unmount, true},
+		{"--oom-cgroup", &spec->oom_cgroup, true},
 		{"--tty-size", &tty_size, false},
 	};
 	const size_t noptions = sizeof options / sizeof options[0];

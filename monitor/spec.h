@@ -3,7 +3,7 @@
  *
  *   tsengine-monitor --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
  *       [--stdin] [--attach-socket PATH] [--attached] [--console-socket PATH [--tty-size ROWSxCOLS]]
- *       [--runtime-detaches] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *       [--runtime-detaches] [--oom-cgroup DIR] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
  *
  * Every option takes the next argument whole as its value, so a value may start with "--". The runtime's
  * environment is the monitor's own. Paths are absolute (the monitor runs in /).
@@ -39,6 +39,8 @@ struct launch_spec {
 	bool runtime_detaches;
 	/* The container's root filesystem mount, unmounted after the exit unless the engine cleaned up, or NULL. */
 	const char *unmount;
+	/* The container's v1 memory cgroup directory: OOM kills there are reported (oom.h). Or NULL. */
+	const char *oom_cgroup;
 	/* Where the exit command's output goes (appended), or NULL for /dev/null. */
 	const char *exit_command_log;
 	/* NULL-terminated; NULL when there is no exit command. */

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "io.h"
 #include "names.h"
+#include "oom.h"
 #include "runtime-log.h"
 #include "spawn.h"
 
@@ -35,6 +36,7 @@ static size_t stderr_tail_len;
 static char reason[PATH_MAX + 256];
 static struct attach attach;
 static struct console console;
+static struct oom_watch oom;
 
 /* The engine's end of this socket is its first attach client (--attached). */
 #define ATTACHED_FD 4
@@ -413,7 +415,9 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 		if (exited && ((streams_done && !pending) || now >= drain_deadline))
 			return status;
 
-		struct pollfd fds[NSTREAMS + 1 + ATTACH_MAX_POLLFDS];
+		if (o->started && !exited)
+			oom_arm(&oom);
+		struct pollfd fds[NSTREAMS + 2 + ATTACH_MAX_POLLFDS];
 		size_t n = 0;
 		/* While a client has not taken the last chunk, read no more (attach.h, backpressure). */
 		for (int i = 0; i < NSTREAMS && !pending; i++)
@@ -424,6 +428,9 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 			fds[n++] = (struct pollfd){.fd = console.listen_fd, .events = POLLIN};
 		size_t attach_from = n;
 		n += attach_pollfds(&attach, fds + n);
+		size_t oom_at = n;
+		if (oom.fd >= 0)
+			fds[n++] = (struct pollfd){.fd = oom.fd, .events = POLLIN};
 		int64_t wait_ns = -1;
 		if (exited)
 			wait_ns = drain_deadline - now;
@@ -442,7 +449,9 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 		}
 		if (console_at < attach_from && fds[console_at].revents != 0)
 			take_console(spec, &streams[TTY]);
-		attach_handle(&attach, fds + attach_from, n - attach_from);
+		attach_handle(&attach, fds + attach_from, oom_at - attach_from);
+		if (oom_at < n && fds[oom_at].revents != 0)
+			oom_handle(&oom);
 	}
 }
 
@@ -489,6 +498,7 @@ void supervise(const struct launch_spec *spec, struct outcome *o)
 	memset(o, 0, sizeof *o);
 	attach_init(&attach);
 	console_init(&console, spec->tty_rows, spec->tty_cols);
+	oom_init(&oom, spec->oom_cgroup);
 	off_t runtime_log_offset = spec->runtime_log != NULL ? runtime_log_size(spec->runtime_log) : 0;
 	struct cri_log log;
 	struct pipes p;
@@ -512,5 +522,7 @@ void supervise(const struct launch_spec *spec, struct outcome *o)
 	console_close(&console);
 	cri_log_close(&log);
 	o->record.finished_at = wall_now();
+	oom_finish(&oom);
+	o->record.oom_killed = oom.killed;
 	fill_outcome(spec, status, runtime_log_offset, o);
 }

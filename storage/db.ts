@@ -85,6 +85,25 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX containers_image ON containers(image_id);
   `,
+  `
+  -- Named and anonymous volumes: data at <root>/volumes/<name>/_data (made before the row). needs_copy: the
+  -- image's content at the first mount point is still to be copied in (docker's copy-up on first use).
+  CREATE TABLE volumes (
+    name       TEXT PRIMARY KEY,
+    driver     TEXT NOT NULL DEFAULT 'local',
+    labels     TEXT NOT NULL DEFAULT '{}',     -- JSON
+    anonymous  INTEGER NOT NULL DEFAULT 0,
+    needs_copy INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+  );
+  -- Which containers use which volumes: a volume in use cannot be removed; rows go with their container.
+  CREATE TABLE container_volumes (
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    volume_name  TEXT NOT NULL REFERENCES volumes(name),
+    PRIMARY KEY (container_id, volume_name)
+  );
+  CREATE INDEX container_volumes_volume ON container_volumes(volume_name);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@
  *
  *   <root>/store.db      images, tags, repo digests, layers, small blobs (storage/db.ts)
  *   <root>/layers/<dir>  one unpacked layer each, an overlay lowerdir (storage/layer-store.ts)
+ *   <root>/volumes/<name>/_data  a volume's data (storage/volume-store.ts)
  *
  * Glossary: storage/digest.ts.
  */
@@ -12,6 +13,7 @@ import { type Db, openDb } from './db.ts';
 import { ContainerStore } from './container-store.ts';
 import { ImageStore } from './image-store.ts';
 import { LayerStore } from './layer-store.ts';
+import { VolumeStore } from './volume-store.ts';
 
 export interface StoreOptions {
   readonly root: string;
@@ -24,6 +26,7 @@ export class Store {
   readonly images: ImageStore;
   readonly layers: LayerStore;
   readonly containers: ContainerStore;
+  readonly volumes: VolumeStore;
   readonly root: string;
 
   private constructor(root: string, db: Db, images: ImageStore, layers: LayerStore) {
@@ -32,6 +35,7 @@ export class Store {
     this.images = images;
     this.layers = layers;
     this.containers = new ContainerStore(db);
+    this.volumes = new VolumeStore(db, join(root, 'volumes'));
   }
 
   /** Opens (creating if needed) and sweeps what killed processes left behind. */
@@ -58,3 +62,4 @@ export { StorageError, type StorageErrorCode } from './errors.ts';
 export type { ImageRecord, StoredBlob } from './image-store.ts';
 export type { LayerRecord } from './layer-store.ts';
 export type { ContainerRecord, ContainerState } from './container-store.ts';
+export type { VolumeRecord } from './volume-store.ts';

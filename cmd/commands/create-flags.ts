@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import type { CreateOptions } from '../../engine/index.ts';
 import type { Args } from '../context.ts';
 import type { FlagSpec } from '../parse/split-argv.ts';
-import { parseEnv } from '../parse/env.ts';
+import { envFrom, labelFileEntries, mountOptionsFrom } from './mount-flags.ts';
 
 export interface FlagDef extends FlagSpec {
   readonly options: Options;
@@ -39,6 +39,37 @@ export const CREATE_FLAGS: readonly FlagDef[] = [
   def('uidmap', { type: 'string', array: true, nargs: 1, describe: 'UID mapping CONTAINER:HOST:COUNT for a user namespace of the container\'s own' }),
   def('gidmap', { type: 'string', array: true, nargs: 1, describe: 'GID mapping CONTAINER:HOST:COUNT' }),
   def('platform', { type: 'string', describe: 'Pull this platform (os/arch[/variant]) when the image is missing' }),
+  // --- mounts, volumes, env files, identity, name resolution, init, pull policy (issue 7; mount-flags.ts) ---
+  def('volume', { type: 'string', array: true, nargs: 1, describe: 'Bind mount or volume: SRC:DST[:ro|rw|nocopy], or DST for an anonymous volume' }, 'v'),
+  def('mount', { type: 'string', array: true, nargs: 1, describe: 'Mount: type=bind|volume|tmpfs,source=…,target=…[,readonly]' }),
+  def('tmpfs', { type: 'string', array: true, nargs: 1, describe: 'Mount a tmpfs: DST[:OPTS] (default rw,noexec,nosuid,nodev)' }),
+  def('read-only', { type: 'boolean', describe: 'Read-only root filesystem (tmpfs on /run, /tmp, /var/tmp)' }),
+  def('env-file', { type: 'string', array: true, nargs: 1, describe: 'Read environment variables from a file (K=V or K per line)' }),
+  def('group-add', { type: 'string', array: true, nargs: 1, describe: 'Add supplementary groups (name or gid)' }),
+  def('add-host', { type: 'string', array: true, nargs: 1, describe: 'Add a host-to-IP mapping to /etc/hosts (HOST:IP)' }),
+  def('dns', { type: 'string', array: true, nargs: 1, describe: 'Set a DNS server' }),
+  def('dns-search', { type: 'string', array: true, nargs: 1, describe: 'Set a DNS search domain ("." for none)' }),
+  def('dns-option', { type: 'string', array: true, nargs: 1, describe: 'Set a DNS resolver option' }),
+  def('init', { type: 'boolean', describe: 'Run an init (catatonit or tini) as PID 1 that forwards signals and reaps processes' }),
+  def('init-path', { type: 'string', describe: 'Path to the init binary for --init' }),
+  def('label-file', { type: 'string', array: true, nargs: 1, describe: 'Read labels from a file (K=V per line)' }),
+  def('cidfile', { type: 'string', describe: 'Write the container ID to this file (it must not exist)' }),
+  def('pull', { type: 'string', describe: 'Pull policy: always, missing (default), never, newer' }),
+  def('replace', { type: 'boolean', describe: 'Replace the container of the same --name, if there is one' }),
+  // --- resources and security (issue 7; engine/container/resources.ts, security.ts) ---
+  def('memory', { type: 'string', describe: 'Memory limit (e.g. 512m, 1g, or bytes)' }, 'm'),
+  def('memory-swap', { type: 'string', describe: 'Memory plus swap limit (-1: unlimited swap)' }),
+  def('cpus', { type: 'string', describe: 'Number of CPUs (e.g. 1.5): a CFS quota over a 100ms period' }),
+  def('cpu-shares', { type: 'number', describe: 'CPU shares (relative weight)' }),
+  def('pids-limit', { type: 'number', describe: 'Limit on the number of processes (default 2048; 0 or -1: unlimited)' }),
+  def('ulimit', { type: 'string', array: true, nargs: 1, describe: 'Rlimit TYPE=SOFT[:HARD], e.g. nofile=1024:2048 (at most the current hard limit)' }),
+  def('shm-size', { type: 'string', describe: 'Size of /dev/shm (default 64m)' }),
+  def('oom-kill-disable', { type: 'boolean', describe: 'Disable the kernel OOM killer for the container' }),
+  def('cap-add', { type: 'string', array: true, nargs: 1, describe: 'Add capabilities (NET_ADMIN or CAP_NET_ADMIN; ALL)' }),
+  def('cap-drop', { type: 'string', array: true, nargs: 1, describe: 'Drop capabilities (ALL drops every one)' }),
+  def('privileged', { type: 'boolean', describe: 'Every capability, no seccomp, no masked paths, every device allowed' }),
+  def('security-opt', { type: 'string', array: true, nargs: 1, describe: 'seccomp=unconfined, seccomp=FILE, no-new-privileges' }),
+  def('device', { type: 'string', array: true, nargs: 1, describe: 'Add a host device: HOST[:CONTAINER][:PERMISSIONS]' }),
 ];
 
 export const RUN_ONLY_FLAGS: readonly FlagDef[] = [
@@ -81,7 +112,7 @@ export function createOptionsFrom(args: Args, command: readonly string[], env: R
     image: String(args['image']),
     ...(command.length > 0 ? { command: [...command] } : {}),
     ...(entrypoint !== undefined ? { entrypoint: entrypointOf(entrypoint) } : {}),
-    env: parseEnv(strList(args['env']), env),
+    env: envFrom(args, env), // --env-file, then -e
     ...(str(args['workdir']) !== undefined ? { workdir: str(args['workdir']) } : {}),
     ...(str(args['user']) !== undefined ? { user: str(args['user']) } : {}),
     ...(str(args['name']) !== undefined ? { name: str(args['name']) } : {}),
@@ -90,12 +121,36 @@ export function createOptionsFrom(args: Args, command: readonly string[], env: R
     ...(str(args['network']) !== undefined ? { network: str(args['network']) as CreateOptions['network'] } : {}),
     ...(str(args['stop-signal']) !== undefined ? { stopSignal: str(args['stop-signal']) } : {}),
     ...(typeof args['stop-timeout'] === 'number' ? { stopTimeout: args['stop-timeout'] } : {}),
-    labels: labelsOf(strList(args['label'])),
+    labels: labelsOf([...labelFileEntries(args), ...strList(args['label'])]),
+    ...mountOptionsFrom(args), // mount-flags.ts
     ...(str(args['userns']) !== undefined ? { userns: str(args['userns']) as CreateOptions['userns'] } : {}),
     ...(args['uidmap'] !== undefined ? { uidMap: strList(args['uidmap']) } : {}),
     ...(args['gidmap'] !== undefined ? { gidMap: strList(args['gidmap']) } : {}),
     autoRemove: args['rm'] === true,
     interactive: args['interactive'] === true,
     ...(args['tty'] === true ? { tty: true } : {}),
+    ...limitOptionsFrom(args),
   };
+}
+
+// --- resources and security (issue 7) ---
+const commaList = (v: unknown): string[] => strList(v).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+
+function limitOptionsFrom(args: Args): Partial<CreateOptions> {
+  const num = (k: string): number | undefined => (typeof args[k] === 'number' ? args[k] : undefined);
+  const out: { -readonly [K in keyof CreateOptions]?: CreateOptions[K] } = {};
+  if (str(args['memory']) !== undefined) out.memory = str(args['memory']);
+  if (str(args['memory-swap']) !== undefined) out.memorySwap = str(args['memory-swap']);
+  if (str(args['cpus']) !== undefined) out.cpus = str(args['cpus']);
+  if (num('cpu-shares') !== undefined) out.cpuShares = num('cpu-shares');
+  if (num('pids-limit') !== undefined) out.pidsLimit = num('pids-limit');
+  if (args['ulimit'] !== undefined) out.ulimits = strList(args['ulimit']);
+  if (str(args['shm-size']) !== undefined) out.shmSize = str(args['shm-size']);
+  if (args['oom-kill-disable'] === true) out.oomKillDisable = true;
+  if (args['cap-add'] !== undefined) out.capAdd = commaList(args['cap-add']);
+  if (args['cap-drop'] !== undefined) out.capDrop = commaList(args['cap-drop']);
+  if (args['privileged'] === true) out.privileged = true;
+  if (args['security-opt'] !== undefined) out.securityOpt = strList(args['security-opt']);
+  if (args['device'] !== undefined) out.devices = strList(args['device']);
+  return out;
 }

@@ -120,7 +120,8 @@ export const rm = defineCommand({
     y
       .positional('containers', { type: 'string', array: true })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Kill and remove running containers' })
-      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' }),
+      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' })
+      .option('volumes', { alias: 'v', type: 'boolean', default: false, describe: 'Remove the anonymous volumes of the container' }),
   run: async (ctx, args) => {
     const engine = await ctx.engine();
     const given = names(args['containers']);
@@ -129,7 +130,7 @@ export const rm = defineCommand({
     const items = args['all'] ? (await engine.containers.list({ all: true })).map((c) => c.id) : given;
     const warned = new Set<string>();
     return removeEach(ctx, items, async (name) => {
-      const r = await engine.containers.remove(name, { force: args['force'] === true });
+      const r = await engine.containers.remove(name, { force: args['force'] === true, volumes: args['volumes'] === true });
       for (const w of r.warnings) if (!warned.has(w)) warned.add(w) && ctx.warn(`Warning: ${w}`);
       ctx.stdout.write(`${name}\n`);
     });

@@ -1,38 +1,27 @@
-import { EngineError, isEngineError, type Engine } from '../../engine/index.ts';
+import { EngineError, isEngineError, rootlessLimitWarnings, type Engine } from '../../engine/index.ts';
 import { defineCommand } from '../command.ts';
 import type { Args, CliContext } from '../context.ts';
-import { PullProgress } from '../progress.ts';
+import { checkCidfile, ensureImage, replaceExisting, writeCidfile } from './create-steps.ts';
 import { attachAndWait } from './attach-output.ts';
 import { CREATE_FLAGS, createOptionsFrom, RUN_ONLY_FLAGS, withFlags } from './create-flags.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
 import { stdinIsTerminal, terminalSize } from '../terminal.ts';
 
-/** The image, pulled first when it is not stored (docker's and podman's default policy, "missing"). */
-async function ensureImage(ctx: CliContext, engine: Engine, args: Args): Promise<void> {
-  const image = String(args['image']);
-  if (await engine.images.exists(image)) return;
-  const progress = args['quiet'] ? undefined : new PullProgress(ctx.stderr);
-  try {
-    await engine.images.pull(image, {
-      platform: typeof args['platform'] === 'string' ? args['platform'] : undefined,
-      signal: ctx.signal,
-      onProgress: progress ? (e) => progress.update(e) : undefined,
-    });
-  } finally {
-    progress?.finish();
-  }
-}
-
 export async function createFromArgs(ctx: CliContext, args: Args): Promise<{ engine: Engine; id: string }> {
+  const options = createOptionsFrom(args, ctx.commandTail, ctx.env); // reads --env-file/--label-file: fails before a pull
+  const cidfile = checkCidfile(args);
   const engine = await ctx.engine();
-  await ensureImage(ctx, engine, args);
-  const c = await engine.containers.create(createOptionsFrom(args, ctx.commandTail, ctx.env));
+  await ensureImage(ctx, engine, args); // --pull (create-steps.ts)
+  await replaceExisting(engine, args);
+  const c = await engine.containers.create(options);
+  writeCidfile(cidfile, c.id);
+  if (engine.options.rootless) for (const w of rootlessLimitWarnings(options)) ctx.warn(w); // podman's words, no prefix
   return { engine, id: c.id };
 }
 
 /** --rm: the monitor's cleanup may have removed it already; that is the same outcome. */
 async function removeQuietly(engine: Engine, id: string): Promise<void> {
-  await engine.containers.remove(id, { force: true }).catch((e: unknown) => {
+  await engine.containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => {
     if (!(isEngineError(e) && e.code === 'CONTAINER_NOT_FOUND')) throw e;
   });
 }

@@ -29,6 +29,8 @@ import { type ExecOptions, type ExecSession, runExec } from './exec.ts';
 import { unmount } from '../../storage/overlay.ts';
 import { containerUserNamespace, type RootlessIds } from './userns.ts';
 import { teardownSlirp4netns } from './slirp4netns.ts';
+import { anonymousVolumeNames, prepareMounts, volumeNames } from './volume-setup.ts';
+import { findInit } from './init.ts';
 
 export type { ExitStatus } from './exit-status.ts';
 export type { ContainerSummary } from './summary.ts';
@@ -136,15 +138,19 @@ export class Containers {
   async create(o: CreateOptions): Promise<ContainerSummary> {
     // podman's rootless default: slirp4netns when installed (no fallback when /dev/net/tun is closed: start says so).
     const defaultNetwork = o.network === undefined && this.#d.rootless !== undefined && this.#d.slirp4netns?.() !== undefined;
-    const cfg = validateCreateOptions(defaultNetwork ? { ...o, network: 'slirp4netns' } : o);
+    const validated = validateCreateOptions(defaultNetwork ? { ...o, network: 'slirp4netns' } : o);
     const store = this.#d.store;
     const image = lookupImage(store.images, o.image, this.#d.registriesConf());
     const runtimeName = o.runtime ?? this.#d.defaultRuntime();
     this.#d.runtime(runtimeName); // refuse a runtime that does not resolve now, not at start
-    containerUserNamespace({ mode: cfg.userns, uidMap: cfg.uidMap, gidMap: cfg.gidMap }, this.#d.rootless); // refuse what start could not do
+    containerUserNamespace({ mode: validated.userns, uidMap: validated.uidMap, gidMap: validated.gidMap }, this.#d.rootless); // refuse what start could not do
     if (o.name !== undefined && !isValidName(o.name)) {
       throw new EngineError('INVALID_ARGUMENT', `container name "${o.name}" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
     }
+    if (validated.init) findInit(validated.initPath); // refuse --init without an init binary now, not at start
+    // Volumes are made before the row (named ones on first mention, anonymous ones named now).
+    const mounts = validated.mounts ? prepareMounts(store, validated.mounts) : undefined;
+    const cfg: StoredConfig = mounts ? { ...validated, mounts } : validated;
     const id = newContainerId();
     const imageName = image.tags.includes(normalisedName(o.image)) ? normalisedName(o.image) : (image.tags[0] ?? image.id);
     let rec: ContainerRecord | undefined;
@@ -160,9 +166,13 @@ export class Containers {
           autoRemove: o.autoRemove === true,
         });
       } catch (e) {
-        if (o.name !== undefined || attempt > 20 || !(isEngineError(e) && e.code === 'NAME_IN_USE')) throw e;
+        if (o.name !== undefined || attempt > 20 || !(isEngineError(e) && e.code === 'NAME_IN_USE')) {
+          for (const v of anonymousVolumeNames(mounts)) store.volumes.remove(v);
+          throw e;
+        }
       }
     }
+    store.volumes.link(id, volumeNames(mounts));
     const p = this.#paths(id);
     mkdirSync(p.upper, { recursive: true });
     mkdirSync(p.work, { recursive: true });
@@ -279,14 +289,14 @@ export class Containers {
    * container whose runtime is gone (unregistered or uninstalled since) is removed without it: our state is
    * dropped and the result carries a warning for the user (podman's MissingRuntime says so once, too).
    */
-  async remove(idOrName: string, o: { force?: boolean } = {}): Promise<{ id: string; warnings: string[] }> {
+  async remove(idOrName: string, o: { force?: boolean; volumes?: boolean } = {}): Promise<{ id: string; warnings: string[] }> {
     const rec = lookupContainer(this.#d.store.containers, idOrName);
     const missing = this.#missingRuntime(rec);
     const r = await this.#remove(rec, o);
     return { id: r.id, warnings: missing === undefined ? [] : [missing] };
   }
 
-  async #remove(found: ContainerRecord, o: { force?: boolean }): Promise<{ id: string }> {
+  async #remove(found: ContainerRecord, o: { force?: boolean; volumes?: boolean }): Promise<{ id: string }> {
     const store = this.#d.store;
     let rec = this.#sync(found);
     if (rec.state === 'running' || rec.state === 'starting') {
@@ -311,7 +321,9 @@ export class Containers {
       throw e;
     }
     await this.#teardown(rec);
-    store.containers.delete(rec.id);
+    store.containers.delete(rec.id); // its container_volumes rows go with it
+    // docker's `rm -v` (and --rm): its anonymous volumes too, unless another container mounts them.
+    if (o.volumes) for (const v of anonymousVolumeNames((rec.config as StoredConfig).mounts)) this.#removeVolumeIfUnused(v);
     const p = this.#paths(rec.id);
     // Synchronous: the promise form walks the tree through the thread pool, one hop per file, which was
     // ~15 ms of every `run --rm` for a handful of files. A container's own files are few unless it wrote
@@ -337,7 +349,7 @@ export class Containers {
       const synced = this.#sync(rec);
       if (synced.state !== 'exited') return; // restarted meanwhile: not ours to clean
       await this.#teardown(synced);
-      if (synced.autoRemove) await this.#remove(synced, {}).catch((e: unknown) => {
+      if (synced.autoRemove) await this.#remove(synced, { volumes: true }).catch((e: unknown) => {
         if (!(isEngineError(e) && (e.code === 'CONTAINER_NOT_FOUND' || e.code === 'BAD_STATE'))) throw e;
       });
       return;
@@ -452,6 +464,14 @@ export class Containers {
     rmSync(p.runDir, { recursive: true, force: true });
     rmSync(p.attachSocket, { force: true });
     rmSync(p.consoleSocket, { force: true });
+  }
+
+  #removeVolumeIfUnused(name: string): void {
+    try {
+      this.#d.store.volumes.remove(name);
+    } catch (e) {
+      if (!(isEngineError(e) && (e.code === 'IN_USE' || e.code === 'NOT_FOUND'))) throw e;
+    }
   }
 
   /** Why the container's runtime cannot be used now (for rm's warning), or undefined when it can. */

@@ -65,7 +65,7 @@ export interface ExecDeps {
 }
 
 /** Capability names by number (linux/capability.h), up to CAP_CHECKPOINT_RESTORE (40). */
-const ALL_CAPABILITIES = [
+export const ALL_CAPABILITIES = [
   'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
   'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
   'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
@@ -77,7 +77,7 @@ const ALL_CAPABILITIES = [
  * Every capability we may hand on: those in our own bounding set (a runtime cannot give more: capset fails
  * with EPERM, e.g. on a host without CAP_SYS_RESOURCE), minus those the runtime cannot parse.
  */
-function privilegedCapabilities(runtime: OciCliRuntime): string[] {
+export function privilegedCapabilities(runtime: OciCliRuntime): string[] {
   const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   const mask = BigInt(`0x${bnd?.[1] ?? '0'}`);
   const unknown = new Set(runtime.unknownCapabilities);

@@ -32,7 +32,7 @@ export function exitStatusOf(r: ExitRecord, kind: RuntimeProfile['kind'], runtim
   const finishedAt = new Date(r.finishedAt);
   if (r.runtimeError !== undefined) {
     const error = `${runtime}: ${r.runtimeError}`;
-    return { exitCode: exitCodeFor(classifyRuntimeError(kind, r.runtimeError)), finishedAt, error, oomKilled: false };
+    return { exitCode: exitCodeFor(classifyRuntimeError(kind, r.runtimeError)), finishedAt, error, oomKilled: r.oomKilled === true };
   }
-  return { exitCode: r.exitCode, finishedAt, oomKilled: false };
+  return { exitCode: r.exitCode, finishedAt, oomKilled: r.oomKilled === true };
 }

@@ -3,6 +3,7 @@
  * `.HostConfig.Runtime` as the runtime's name (docker's meaning; podman always says "oci"), and podman's
  * `OCIRuntime` too. `.Name` has no leading slash, as podman.
  */
+import { inspectMounts } from './volume-setup.ts';
 import type { ContainerRecord } from '../../storage/container-store.ts';
 import type { ImageRecord } from '../../storage/image-store.ts';
 import type { Store } from '../../storage/index.ts';
@@ -11,6 +12,7 @@ import { parseImageConfig } from '../image/manifest.ts';
 import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
 import { processArgs } from './runtime-spec.ts';
+import { readExitRecord } from './exit-status.ts';
 
 export interface ContainerInspect {
   Id: string;
@@ -84,7 +86,7 @@ export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, 
       Running: running,
       Paused: false,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: rec.state === 'exited' && readExitRecord(paths.exitFile)?.oomKilled === true, // the monitor's (oom.h)
       Dead: false,
       Pid: running ? (rec.pid ?? 0) : 0,
       ExitCode: rec.exitCode ?? 0,
@@ -115,6 +117,6 @@ export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, 
     },
     HostConfig: { Runtime: rec.runtime, AutoRemove: rec.autoRemove, NetworkMode: cfg.network },
     GraphDriver: { Name: 'overlay', Data: { LowerDir: lower, UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } },
-    Mounts: [],
+    Mounts: inspectMounts(store, cfg.mounts), // volume-setup.ts
   };
 }

@@ -78,16 +78,27 @@ export interface OciDeviceRule {
 export interface OciResources {
   devices?: OciDeviceRule[];
   pids?: { limit: number };
-  memory?: { limit?: number; reservation?: number; swap?: number };
+  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
 }
 
-/** Passed through as given: tsengine writes no seccomp profile of its own yet. */
+/** linux.seccomp (config-linux.md "Seccomp"); see security.ts for where it comes from. */
 export interface OciSeccomp {
   defaultAction: string;
   defaultErrnoRet?: number;
   architectures?: string[];
   syscalls?: { names: string[]; action: string; errnoRet?: number; args?: { index: number; value: number; valueTwo?: number; op: string }[] }[];
+}
+
+/** linux.devices entries (config-linux.md "Devices"). */
+export interface OciDevice {
+  path: string;
+  type: 'c' | 'b' | 'p';
+  major: number;
+  minor: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
 }
 
 /** linux.uidMappings / gidMappings entries (config-linux.md "User namespace mappings"). */
@@ -105,6 +116,8 @@ export interface OciLinux {
   /** Set by the caller (see cgroupsPathFor); the runtime picks its own when absent. */
   cgroupsPath?: string;
   namespaces: OciNamespace[];
+  /** Device nodes the runtime creates in the container's /dev (--device). */
+  devices?: OciDevice[];
   seccomp?: OciSeccomp;
   maskedPaths: string[];
   readonlyPaths: string[];

@@ -1,11 +1,15 @@
 /** `create` options: what the user asked for, validated here, stored with the container as JSON. */
 import { EngineError } from '../errors.ts';
 import { parseIdMapping } from './userns.ts';
+import { MOUNT_OPTION_KEYS, type MountCreateOptions, type MountStoredConfig, validateMountOptions } from './options-mounts.ts';
+import { LIMIT_OPTION_KEYS, type LimitCreateOptions, type LimitStoredConfig, validateLimitOptions } from './options-limits.ts';
 
 /** private: a network namespace with loopback only; slirp4netns: one with outbound reach (slirp4netns.ts). */
 export type NetworkMode = 'private' | 'host' | 'none' | 'slirp4netns';
 
-export interface CreateOptions {
+// Mounts, volumes, --group-add, --add-host, --dns*, --init: their fields are in options-mounts.ts.
+// Resources and security (--memory, --ulimit, --cap-add, --security-opt…): options-limits.ts.
+export interface CreateOptions extends MountCreateOptions, LimitCreateOptions {
   /** Image name or ID; it must be stored (engine.run pulls when missing). */
   readonly image: string;
   /** Replaces the image's Cmd (docker run IMAGE CMD…). */
@@ -40,7 +44,7 @@ export interface CreateOptions {
 }
 
 /** What a container stores: the options minus the image (kept as a row column), resolved. */
-export interface StoredConfig {
+export interface StoredConfig extends MountStoredConfig, LimitStoredConfig {
   readonly command?: readonly string[];
   readonly entrypoint?: readonly string[];
   readonly env: readonly string[];
@@ -62,6 +66,8 @@ export interface StoredConfig {
 const KNOWN = new Set([
   'image', 'command', 'entrypoint', 'env', 'workdir', 'user', 'name', 'runtime', 'autoRemove', 'interactive', 'hostname',
   'network', 'labels', 'tty', 'stopSignal', 'stopTimeout', 'userns', 'uidMap', 'gidMap',
+  ...MOUNT_OPTION_KEYS,
+  ...LIMIT_OPTION_KEYS,
 ]);
 
 function strings(name: string, v: unknown): readonly string[] | undefined {
@@ -98,7 +104,11 @@ export function validateCreateOptions(o: CreateOptions): StoredConfig {
   for (const m of [...(uidMap ?? []), ...(gidMap ?? [])]) parseIdMapping(m, '--uidmap/--gidmap');
   const command = strings('command', o.command);
   const entrypoint = strings('entrypoint', o.entrypoint);
+  const mountConfig = validateMountOptions(o, network); // options-mounts.ts
+  const limitConfig = validateLimitOptions(o); // options-limits.ts
   return {
+    ...mountConfig,
+    ...limitConfig,
     ...(command !== undefined ? { command } : {}),
     ...(entrypoint !== undefined ? { entrypoint } : {}),
     env,

@@ -3,7 +3,7 @@
  * Pure: every host fact (limits, etc-file paths, the user from the rootfs's passwd) comes in `SpecInput`.
  *
  * What podman 4.3.1 writes that we do not (checked against its config.json on this machine):
- * - its default seccomp profile (ours: none unless `seccomp` is given);
+ * - its default seccomp profile: only when `security` is given (security.ts; the engine always gives it);
  * - /run/.containerenv and the io.podman.* / io.kubernetes.cri-o.* annotations (podman's own metadata);
  * - the org.opencontainers.image.stopSignal annotation (the stop signal is the engine's business);
  * - /dev/shm as a bind of a tmpfs it mounts on the host (ours: a tmpfs mounted by the runtime, same options);
@@ -19,6 +19,8 @@ import type { OciCapabilities, OciIdMapping, OciMount, OciNamespace, OciRlimit, 
 import { processEnv } from './process-env.ts';
 import { defaultRlimits, type HostLimits } from './rlimits.ts';
 import type { ResolvedUser } from './user.ts';
+import { applyResources, type ResourceSettings } from './resources.ts';
+import { applySecurity, type SecurityHost, type SecuritySettings } from './security.ts';
 
 export type { OciMount, OciSpec } from './oci-spec.ts';
 
@@ -99,6 +101,11 @@ export interface SpecInput {
    * sysfs cannot be mounted, so /sys is a read-only bind of the host's (podman does the same).
    */
   readonly rootless?: boolean | undefined;
+  // --- resources and security flags (resources.ts, security.ts) ---
+  /** --memory, --cpus, --ulimit, --shm-size…: applied after the defaults. */
+  readonly resources?: ResourceSettings | undefined;
+  /** Capabilities, seccomp, devices, --privileged; absent: the default capabilities and no seccomp. */
+  readonly security?: { readonly settings: SecuritySettings | undefined; readonly host: SecurityHost } | undefined;
 }
 
 export interface ProcessArgsOptions {
@@ -242,5 +249,7 @@ export function buildRuntimeSpec(input: SpecInput): OciSpec {
     },
   };
   if (input.annotations !== undefined && Object.keys(input.annotations).length > 0) spec.annotations = { ...input.annotations };
+  applyResources(spec, input.resources);
+  if (input.security !== undefined) applySecurity(spec, input.security.settings, input.security.host);
   return spec;
 }

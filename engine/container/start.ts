@@ -21,8 +21,12 @@ import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
 import { readHostLimits } from './rlimits.ts';
 import { buildRuntimeSpec, cgroupsPathFor } from './runtime-spec.ts';
+import { limitSpecInput, memoryCgroupDir } from './limits-spec.ts';
 import { hostname as osHostname } from 'node:os';
-import { resolveUser } from './user.ts';
+import { resolveGroups, resolveUser } from './user.ts';
+import type { OciMount } from './oci-spec.ts';
+import { containerMounts } from './volume-setup.ts';
+import { applyInit, findInit } from './init.ts';
 import { containerUserNamespace, keepIdEtc, type RootlessIds } from './userns.ts';
 import { setupSlirp4netns, SLIRP, teardownSlirp4netns } from './slirp4netns.ts';
 
@@ -100,7 +104,7 @@ async function prepareRootfs(d: StartDeps, rec: ContainerRecord): Promise<void> 
   }
 }
 
-function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: StartOptions, netnsPath: string | undefined): void {
+function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: StartOptions, netnsPath: string | undefined, mounts: readonly OciMount[]): void {
   const { store, paths } = d;
   const image = store.images.get(rec.imageId)!;
   const blob = store.images.blob(image.configDigest);
@@ -113,14 +117,16 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     if (etc.passwd !== undefined) writeFileSync(join(paths.rootfs, 'etc/passwd'), etc.passwd);
     if (etc.group !== undefined) writeFileSync(join(paths.rootfs, 'etc/group'), etc.group);
   }
+  const groupText = readOptional(join(paths.rootfs, 'etc/group'));
   const user = resolveUser(cfg.user ?? (userns?.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : imageConfig.config?.User), {
     passwd: readOptional(join(paths.rootfs, 'etc/passwd')),
-    group: readOptional(join(paths.rootfs, 'etc/group')),
+    group: groupText,
   });
+  if (cfg.groupAdd) user.additionalGids.push(...resolveGroups(cfg.groupAdd, groupText)); // --group-add
   const hostname = cfg.hostname ?? (cfg.network === 'host' ? osHostname() : rec.id.slice(0, 12));
-  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts'), ...(cfg.network === 'slirp4netns' ? { ip: SLIRP.address } : {}) }));
+  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts'), extra: cfg.addHost, ...(cfg.network === 'slirp4netns' ? { ip: SLIRP.address } : {}) }));
   writeFileSync(paths.hostname, hostnameFile(hostname));
-  writeFileSync(paths.resolvConf, resolvConfFile({ network: cfg.network, hostResolvConf: readOptional('/etc/resolv.conf') }));
+  writeFileSync(paths.resolvConf, resolvConfFile({ network: cfg.network, hostResolvConf: readOptional('/etc/resolv.conf'), dns: cfg.dns, dnsSearch: cfg.dnsSearch, dnsOptions: cfg.dnsOption }));
   const spec = buildRuntimeSpec({
     image: imageConfig,
     command: cfg.command,
@@ -137,10 +143,14 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     hostLimits: readHostLimits(),
     etcFiles: { hosts: paths.hosts, hostname: paths.hostname, resolvConf: paths.resolvConf },
     labels: cfg.labels,
+    mounts, // -v, --mount, --tmpfs (volume-setup.ts)
+    readonlyRootfs: cfg.readOnly === true,
     // Rootless on cgroup v1 no cgroup can be made (DESIGN.md §6): no path, no pids limit (podman does the same).
     ...(d.rootless ? { pidsLimit: 0, rootless: true } : { cgroupsPath: cgroupsPathFor(rec.id) }),
+    ...limitSpecInput(cfg, { rootless: d.rootless !== undefined, runtime: d.runtime }), // resources, capabilities, seccomp (limits-spec.ts)
     ...(userns ? { userNamespace: userns } : {}),
   });
+  if (cfg.init) applyInit(spec, findInit(cfg.initPath));
   writeFileSync(paths.config, JSON.stringify(spec));
 }
 
@@ -154,12 +164,13 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
     await prepareRootfs(d, rec);
     // Before the runtime: the container's process never runs without its network.
     const netnsPath = cfg.network === 'slirp4netns' ? await setupSlirp4netns({ runDir: paths.runDir, slirp4netns: d.slirp4netns }) : undefined;
-    writeBundle(d, rec, cfg, o, netnsPath);
+    writeBundle(d, rec, cfg, o, netnsPath, await containerMounts(store, paths.rootfs, cfg.mounts));
     for (const f of [paths.exitFile, paths.pidFile, paths.runtimeLog, paths.attachSocket, paths.consoleSocket]) rmSync(f, { force: true });
     const tty = cfg.tty === true;
     const logOffset = fileSize(paths.log);
     signal?.throwIfAborted();
     const hostNetwork = cfg.network === 'host';
+    const oomCgroup = d.rootless === undefined ? memoryCgroupDir(cgroupsPathFor(rec.id)) : undefined;
     const spec: LaunchSpec = {
         v: 1,
         containerId: rec.id,
@@ -184,6 +195,8 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
         // Unmounting is all most containers need after they exit, and the monitor does that itself; the
         // exit command (a node process) only for what it cannot: --rm, stopping slirp4netns.
         unmount: paths.rootfs,
+        // The monitor reads OOM kills while the cgroup exists (the runtime removes it at the exit).
+        ...(oomCgroup !== undefined ? { oomCgroup } : {}),
         ...(rec.autoRemove || netnsPath !== undefined ? { exitCommand: d.exitCommand } : {}),
         exitCommandLog: paths.cleanupLog,
     };

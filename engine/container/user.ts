@@ -114,3 +114,18 @@ export function resolveUser(spec: string | undefined, etc: EtcTexts): ResolvedUs
 
   return name === undefined ? { uid, gid, additionalGids, home } : { uid, gid, additionalGids, home, name };
 }
+
+/**
+ * `--group-add` entries → gids: a number is taken as given, a name is looked up in the image's /etc/group
+ * (podman: `unable to find group NAME`). `keep-groups` (podman's rootless crun feature) is not supported.
+ */
+export function resolveGroups(groups: readonly string[], groupText: string | undefined): number[] {
+  const entries = parseGroup(groupText);
+  return groups.map((g) => {
+    const n = numeric(g);
+    if (n !== undefined) return checkRange(n, g);
+    const found = entries.find((e) => e.name === g);
+    if (!found) throw new EngineError('INVALID_ARGUMENT', `unable to find group ${g}: no matching entries in group file`);
+    return found.gid;
+  });
+}

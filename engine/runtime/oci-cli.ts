@@ -88,6 +88,7 @@ export class OciCliRuntime {
       ...(p.supportsJsonLog && o.logFile !== undefined ? ['--log', o.logFile, '--log-format', 'json'] : []),
       ...(o.hostNetwork ? p.hostNetworkArgs : (p.privateNetworkArgs ?? [])),
       ...(o.noCgroups === true ? (p.noCgroupArgs ?? []) : []),
+      ...(p.seccompArgs ?? []),
       ...p.globalArgs, // last, so a user's --runtime-flag overrides what the profile chose (Go flags: last wins)
       'run',
       '--bundle',

@@ -43,6 +43,8 @@ export interface RuntimeProfile {
   readonly supportsSystemdCgroup: boolean;
   /** Global args that keep it away from cgroups (rootless on cgroup v1; traits.ts). */
   readonly noCgroupArgs?: readonly string[];
+  /** Global `run` args without which linux.seccomp is ignored (traits.ts). */
+  readonly seccompArgs?: readonly string[];
   readonly supportsExec: boolean;
   readonly supportsTty: boolean;
   readonly supportsPause: boolean;
@@ -133,6 +135,7 @@ export function resolveRuntime(nameOrPath: string, o: ResolveRuntimeOptions): Ru
     source,
     supportsSystemdCgroup: traits.supportsSystemdCgroup,
     ...(traits.noCgroupArgs !== undefined ? { noCgroupArgs: traits.noCgroupArgs } : {}),
+    ...(traits.seccompArgs !== undefined ? { seccompArgs: traits.seccompArgs } : {}),
     supportsExec: traits.supportsExec,
     supportsTty: traits.supportsTty,
     supportsPause: traits.supportsPause,

@@ -59,6 +59,8 @@ export interface RuntimeTraits {
   readonly execTtyUnsupported?: string;
   /** Capabilities it refuses to parse in a process spec (`--privileged` leaves them out). */
   readonly unknownCapabilities?: readonly string[];
+  /** Global args for `run` without which config.json's linux.seccomp is ignored (runsc filters in its own kernel). */
+  readonly seccompArgs?: readonly string[];
 }
 
 const NONE: readonly string[] = [];
@@ -94,6 +96,9 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
     execConsoleNeedsDetach: true,
     // "error creating capabilities: unknown capability \"CAP_PERFMON\"" (checked): newer than its table.
     unknownCapabilities: ['CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'],
+    // `runsc flags`: "-oci-seccomp  Enables loading OCI seccomp filters inside the sandbox." Without it linux.seccomp
+    // is ignored; harmless when the spec has none.
+    seccompArgs: ['--oci-seccomp'],
     builtinName: 'runsc',
     binaries: ['runsc'],
     verified: true,

@@ -1,0 +1,98 @@
+// The pure parts of the resource and security flags (resources.ts, security.ts, limits-spec.ts): sizes, the
+// --ulimit host check, capability sets, the containers seccomp profile turned into linux.seccomp.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { hostDevice, memoryCgroupDir } from '../../../engine/container/limits-spec.ts';
+import { parseSize, parseUlimit, resolveResources } from '../../../engine/container/resources.ts';
+import { capabilitySet, CONTAINERS_SECCOMP_PROFILE, resolveSecurity, seccompFromProfile } from '../../../engine/container/security.ts';
+
+const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
+Max processes             63426                63426                processes
+Max open files            1024                 20000                files
+Max core file size        0                    unlimited            bytes
+`;
+
+describe('sizes and resources', () => {
+  it.each([
+    ['512m', 512 * 2 ** 20], ['1g', 2 ** 30], ['1.5GiB', 1.5 * 2 ** 30], ['100', 100], ['64k', 65536], ['2MB', 2 * 2 ** 20],
+  ] as const)('%s → %d', (text, bytes) => expect(parseSize(text, '--memory')).toBe(bytes));
+
+  it('refuses what is not a size', () => {
+    expect(() => parseSize('12q', '--shm-size')).toThrow('invalid --shm-size "12q"');
+    expect(() => parseSize('-5', '--memory')).toThrow('invalid --memory');
+  });
+
+  it('--cpus → quota over a 100ms period; -1 swap; pids-limit -1 → 0 (none)', () => {
+    expect(resolveResources({ cpus: '1.5', memory: '64m', memorySwap: '-1', pidsLimit: -1 }, '')).toEqual({
+      cpuPeriod: 100000, cpuQuota: 150000, memory: 64 * 2 ** 20, memorySwap: -1, pidsLimit: 0,
+    });
+    expect(resolveResources({}, '')).toBeUndefined();
+  });
+
+  it('--ulimit: soft[:hard], never above the current hard limit', () => {
+    expect(parseUlimit('nofile=100:200', LIMITS)).toEqual({ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 });
+    expect(parseUlimit('nofile=300', LIMITS)).toEqual({ type: 'RLIMIT_NOFILE', soft: 300, hard: 300 });
+    expect(parseUlimit('core=1000000', LIMITS)).toEqual({ type: 'RLIMIT_CORE', soft: 1000000, hard: 1000000 }); // host unlimited
+    expect(() => parseUlimit('nofile=100:20001', LIMITS)).toThrow('the hard limit is above the current hard limit 20000 for nofile');
+    expect(() => parseUlimit('nofile=-1', LIMITS)).toThrow('unlimited is not supported');
+  });
+});
+
+describe('capabilities', () => {
+  const all = ['CAP_CHOWN', 'CAP_NET_ADMIN', 'CAP_SYS_ADMIN', 'CAP_KILL'];
+  it('names with or without CAP_, any case; ALL', () => {
+    const s = resolveSecurity({ capAdd: ['net_admin', 'CAP_SYS_ADMIN'], capDrop: ['chown'] }, () => '');
+    expect(s).toEqual({ capAdd: ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN'], capDrop: ['CAP_CHOWN'] });
+    const caps = capabilitySet(s, all);
+    expect(caps).toContain('CAP_NET_ADMIN');
+    expect(caps).not.toContain('CAP_CHOWN');
+    expect(capabilitySet({ capDrop: ['ALL'], capAdd: ['CAP_KILL'] }, all)).toEqual(['CAP_KILL']);
+    expect(capabilitySet({ capAdd: ['ALL'] }, all)).toEqual(expect.arrayContaining(all));
+    expect(capabilitySet({ privileged: true }, all).sort()).toEqual([...all].sort());
+    expect(() => resolveSecurity({ capAdd: ['bogus'] }, () => '')).toThrow('unknown capability CAP_BOGUS');
+  });
+});
+
+describe('seccomp', () => {
+  const host = { arch: 'x64', kernel: '6.1.0-13-amd64' };
+  const rulesFor = (p: ReturnType<typeof seccompFromProfile>, name: string) => (p.syscalls ?? []).filter((r) => r.names.includes(name));
+
+  it.skipIf(!existsSync(CONTAINERS_SECCOMP_PROFILE))(`the containers profile (${CONTAINERS_SECCOMP_PROFILE}), filtered by capability and arch`, () => {
+    const profile = JSON.parse(readFileSync(CONTAINERS_SECCOMP_PROFILE, 'utf8')) as unknown;
+    const plain = seccompFromProfile(profile, ['CAP_CHOWN'], host);
+    expect(plain.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(plain.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+    expect(rulesFor(plain, 'quotactl').map((r) => r.action)).toEqual(['SCMP_ACT_ERRNO']);
+    expect(rulesFor(plain, 'arch_prctl').map((r) => r.action)).toEqual(['SCMP_ACT_ALLOW']);
+    expect(rulesFor(plain, 'breakpoint')).toEqual([]); // arm only
+    expect(JSON.stringify(plain)).not.toMatch(/includes|excludes|"errno"|archMap/);
+    const admin = seccompFromProfile(profile, ['CAP_SYS_ADMIN'], host);
+    expect(rulesFor(admin, 'quotactl').map((r) => r.action)).toEqual(['SCMP_ACT_ALLOW']);
+  });
+
+  it('minKernel', () => {
+    const p = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['new_call'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '6.2' } }] };
+    expect(seccompFromProfile(p, [], { arch: 'x64', kernel: '6.1.0' }).syscalls).toEqual([]);
+    expect(seccompFromProfile(p, [], { arch: 'x64', kernel: '6.18.4-fc' }).syscalls).toHaveLength(1);
+  });
+
+  it('security-opt values', () => {
+    expect(resolveSecurity({ securityOpt: ['seccomp=unconfined', 'no-new-privileges'] }, () => '')).toEqual({ seccomp: 'unconfined', noNewPrivileges: true });
+    expect(resolveSecurity({ securityOpt: ['seccomp=/p.json'] }, () => '{"defaultAction":"SCMP_ACT_ALLOW"}')).toEqual({ seccomp: { file: '/p.json', profile: { defaultAction: 'SCMP_ACT_ALLOW' } } });
+    expect(() => resolveSecurity({ securityOpt: ['seccomp=/p.json'] }, () => '[]')).toThrow('not a seccomp profile');
+    expect(() => resolveSecurity({ securityOpt: ['apparmor=foo'] }, () => '')).toThrow('unsupported --security-opt');
+  });
+});
+
+describe('host facts', () => {
+  it('the memory cgroup directory from mountinfo', () => {
+    const mi = '35 25 0:30 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n36 25 0:31 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory\n';
+    expect(memoryCgroupDir('/tsengine/abc', mi)).toBe('/sys/fs/cgroup/memory/tsengine/abc');
+    expect(memoryCgroupDir('/tsengine/abc', '30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n')).toBeUndefined();
+  });
+
+  it('--device: the node of /dev/null is c 1:3', () => {
+    expect(hostDevice('/dev/null')).toMatchObject({ type: 'c', major: 1, minor: 3, fileMode: 0o666 });
+    expect(() => hostDevice('/etc/hostname')).toThrow('not a device node');
+  });
+});
