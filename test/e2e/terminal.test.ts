@@ -5,7 +5,12 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
 import { runOnPty } from '../helpers/pty.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { CLI, isolatedEnv, runCli } from '../helpers/run-cli.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
 
 const s = useAlpineStore('e2e-terminal');
 
@@ -87,5 +92,43 @@ describe('run -it without a terminal', () => {
     const r = await runCli([...s.g, 'run', '--rm', '-it', s.alpine, 'sh', '-c', 'read -r x; echo "got $x"'], { expectCode: 0, input: 'piped\n' });
     expect(r.stderr).toContain('The input device is not a TTY. The --tty and --interactive flags might not work properly');
     expect(r.stdout).toContain('got piped');
+  });
+});
+
+// A resize of the host terminal reaches the container (SIGWINCH → a resize frame → TIOCSWINSZ on the pty
+// master). util-linux `script` cannot resize its pty from outside; tmux can (`resize-window`).
+const tmuxPresent = (await execa('which', ['tmux'], { reject: false })).exitCode === 0;
+describe('terminal resize', () => {
+  it.skipIf(!tmuxPresent)('stty size in the container follows the host terminal (skipped only if tmux is not installed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tse-tmux-'));
+    const tmux = (...args: string[]) => execa('tmux', ['-S', join(dir, 'sock'), ...args], { reject: false });
+    const screen = async () => (await tmux('capture-pane', '-p', '-t', 't')).stdout;
+    const until = async (what: RegExp) => {
+      for (let i = 0; i < 300; i++) {
+        if (what.test(await screen())) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${String(what)} on the screen: ${await screen()}`);
+    };
+    try {
+      const env = Object.entries(isolatedEnv()).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+      const cli = [CLI, ...s.g, 'run', '--rm', '-it', s.alpine, 'sh'].map(quote).join(' ');
+      const started = await tmux('new-session', '-d', '-s', 't', '-x', '80', '-y', '24', `env -i ${env} ${cli}`);
+      expect(started.exitCode).toBe(0);
+      await until(/#\s*$/m);
+      // busybox ash asks the terminal for the cursor position (ESC[6n) when its line editor starts and reads
+      // the reply: keys typed in that moment are eaten by the shell itself (not by us: `cat` gets them). Type
+      // once it is settled.
+      await new Promise((r) => setTimeout(r, 500));
+      await tmux('send-keys', '-t', 't', 'stty size', 'Enter');
+      await until(/^24 80$/m);
+      await tmux('resize-window', '-t', 't', '-x', '101', '-y', '33');
+      await tmux('send-keys', '-t', 't', 'clear; stty size', 'Enter');
+      await until(/^33 101$/m);
+      await tmux('send-keys', '-t', 't', 'exit', 'Enter');
+    } finally {
+      await tmux('kill-server');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
