@@ -7,6 +7,7 @@ import type { CreateOptions } from '../../engine/index.ts';
 import type { Args } from '../context.ts';
 import type { FlagSpec } from '../parse/split-argv.ts';
 import { envFrom, labelFileEntries, mountOptionsFrom } from './mount-flags.ts';
+import { labelsOf, str, strList } from '../parse/args.ts';
 
 export interface FlagDef extends FlagSpec {
   readonly options: Options;
@@ -93,17 +94,7 @@ function entrypointOf(text: string): string[] {
   return [text];
 }
 
-function labelsOf(items: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of items) {
-    const i = l.indexOf('=');
-    out[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
-  }
-  return out;
-}
 
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Flag values + the verbatim command tail → the engine's create options. */
 export function createOptionsFrom(args: Args, command: readonly string[], env: Readonly<Record<string, string | undefined>>): CreateOptions {

@@ -11,6 +11,7 @@ import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
 import { terminalSize } from '../terminal.ts';
 import { pump } from './attach-output.ts';
 import { def, type FlagDef, withFlags } from './create-flags.ts';
+import { strList } from '../parse/args.ts';
 
 export const EXEC_FLAGS: readonly FlagDef[] = [
   def('interactive', { type: 'boolean', describe: 'Keep STDIN open' }, 'i'),
@@ -25,7 +26,6 @@ export const EXEC_FLAGS: readonly FlagDef[] = [
   def('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' }),
 ];
 
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
 /** docker's --env-file: `K=V` or `K` (the host's value) per line; blank lines and `#` comments skipped. */
 function envFileEntries(path: string): string[] {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EngineError, type MountCreateOptions } from '../../engine/index.ts';
 import { parseEnv } from '../parse/env.ts';
+import { strList } from '../parse/args.ts';
 
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
 /** Lines of an env or label file: blank lines and `#` comments skipped (docker's opts.ParseEnvFile). */
 function fileLines(path: string, flag: string): string[] {

@@ -3,17 +3,9 @@ import { EngineError, isEngineError, type VolumeSummary } from '../../engine/ind
 import { defineCommand, UsageError } from '../command.ts';
 import { renderInspect, renderRows } from '../format/report.ts';
 import { removeEach } from './remove-each.ts';
+import { labelsOf, strList } from '../parse/args.ts';
 
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
-function labelsOf(items: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of items) {
-    const i = l.indexOf('=');
-    out[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
-  }
-  return out;
-}
 
 export const volumeCreate = defineCommand({
   command: 'create [name]',

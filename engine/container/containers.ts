@@ -2,6 +2,7 @@
  * engine.containers: create, start, wait, stop, kill, logs, inspect, list, remove, cleanup. Thin: each
  * verb is a short sequence of store transitions, runtime calls and file reads.
  */
+import { abortable } from './abortable.ts';
 import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -555,15 +556,4 @@ function hasRuntimeState(stateRoot: string, id: string): boolean {
     if (isErrno(e, 'ENOENT')) return false; // the runtime never ran anything here
     throw e;
   }
-}
-
-/** `promise`, or the signal's reason once it aborts (what was awaited goes on). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

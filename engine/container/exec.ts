@@ -8,6 +8,7 @@
  * Exit codes as podman's: 125 when the container does not exist or does not run, 126/127 when the runtime
  * cannot invoke or find the command (classify.ts, from the runtime's error), else the process's own.
  */
+import { abortable } from './abortable.ts';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LaunchSpec } from '../../monitor/protocol.ts';
@@ -212,14 +213,4 @@ export async function runExec(d: ExecDeps, o: ExecOptions): Promise<ExecSession>
       }
     },
   };
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

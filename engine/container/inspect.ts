@@ -3,6 +3,7 @@
  * `.HostConfig.Runtime` as the runtime's name (docker's meaning; podman always says "oci"), and podman's
  * `OCIRuntime` too. `.Name` has no leading slash, as podman.
  */
+import { type HostConfigInspect, hostConfigInspect } from './inspect-host-config.ts';
 import { inspectMounts } from './volume-setup.ts';
 import type { ContainerRecord } from '../../storage/container-store.ts';
 import type { ImageRecord } from '../../storage/image-store.ts';
@@ -53,7 +54,8 @@ export interface ContainerInspect {
     OpenStdin: boolean;
     Tty: boolean;
   };
-  HostConfig: { Runtime: string; AutoRemove: boolean; NetworkMode: string };
+  /** Docker's HostConfig fields for the flags we have (inspect-host-config.ts). */
+  HostConfig: HostConfigInspect;
   GraphDriver: { Name: string; Data: Record<string, string> };
   Mounts: unknown[];
 }
@@ -115,7 +117,7 @@ export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, 
       OpenStdin: cfg.interactive,
       Tty: cfg.tty === true,
     },
-    HostConfig: { Runtime: rec.runtime, AutoRemove: rec.autoRemove, NetworkMode: cfg.network },
+    HostConfig: hostConfigInspect(cfg, { runtime: rec.runtime, autoRemove: rec.autoRemove }),
     GraphDriver: { Name: 'overlay', Data: { LowerDir: lower, UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } },
     Mounts: inspectMounts(store, cfg.mounts), // volume-setup.ts
   };

@@ -2,7 +2,8 @@
  * The host facts the resource and security settings need at start (resources.ts, security.ts): our own
  * capability bounding set, the default seccomp profile's text, device nodes. Handed to buildRuntimeSpec.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isErrno } from '../../storage/errors.ts';
 import { EngineError } from '../errors.ts';
 import type { OciCliRuntime } from '../runtime/oci-cli.ts';
@@ -40,6 +41,44 @@ export function hostDevice(hostPath: string): Omit<OciDevice, 'path'> {
   return { type, major, minor, fileMode: Number(st.mode & 0o777n), uid: Number(st.uid), gid: Number(st.gid) };
 }
 
+/** Directories under /dev that hold no device of the host's to hand on (podman's getDevices list). */
+const SKIPPED_DEV_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
+
+/**
+ * The runtime-spec's default devices, which every runtime creates itself (with /dev/ptmx a link to
+ * pts/ptmx, /dev/console the terminal): not handed on again.
+ */
+const RUNTIME_DEVICES = new Set(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/console']);
+
+/**
+ * --privileged: every char and block device node under the host's `dir` (podman's addPrivilegedDevices), as
+ * linux.devices entries with the host's numbers, mode and owner. Symlinks (/dev/fd, /dev/disk/by-*), FIFOs
+ * and sockets are skipped, and so are the directories the runtime mounts itself and the devices it creates.
+ */
+export function privilegedDevices(dir = '/dev'): OciDevice[] {
+  const out: OciDevice[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'EACCES')) return out; // gone while we walked, or not ours to read
+    throw e;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIPPED_DEV_DIRS.has(e.name)) out.push(...privilegedDevices(path));
+    } else if ((e.isCharacterDevice() || e.isBlockDevice()) && !RUNTIME_DEVICES.has(path)) {
+      try {
+        out.push({ path, ...hostDevice(path) });
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err; // removed since readdir (hot-unplug): skip it
+      }
+    }
+  }
+  return out;
+}
+
 /** SpecInput's resources and security for a stored config; rootless drops what needs a cgroup. */
 export function limitSpecInput(cfg: LimitStoredConfig, o: { rootless: boolean; runtime: OciCliRuntime }): Pick<SpecInput, 'resources' | 'security' | 'pidsLimit'> {
   const resources = o.rootless ? withoutCgroupLimits(cfg.resources) : cfg.resources;
@@ -53,6 +92,7 @@ export function limitSpecInput(cfg: LimitStoredConfig, o: { rootless: boolean; r
         defaultSeccompProfile: readOptional(CONTAINERS_SECCOMP_PROFILE),
         seccompHost: currentSeccompHost(),
         device: hostDevice,
+        privilegedDevices,
       },
     },
   };

@@ -239,10 +239,12 @@ export interface SecurityHost {
   readonly seccompHost: SeccompHost;
   /** --device: the host node (stat, following symlinks); throws INVALID_ARGUMENT if it is not a device. */
   readonly device: (hostPath: string) => Omit<OciDevice, 'path'>;
+  /** --privileged: the host's device nodes, to create in the container (limits-spec.ts privilegedDevices). */
+  readonly privilegedDevices: () => readonly OciDevice[];
 }
 
 /**
- * Capabilities, seccomp, no_new_privs, devices and --privileged's relaxations onto `spec` (as built by
+ * Capabilities, seccomp, no_new_privs, devices and --privileged's relaxations (and the host's devices) onto `spec` (as built by
  * buildRuntimeSpec). Root gets the set in bounding, effective and permitted; anyone else only the bounding
  * set (as runtime-spec.ts).
  */
@@ -252,8 +254,10 @@ export function applySecurity(spec: OciSpec, s: SecuritySettings | undefined, ho
   if (s?.noNewPrivileges === true) spec.process.noNewPrivileges = true;
   const resources = (spec.linux.resources ??= {});
   if (s?.privileged === true) {
-    // podman --privileged: no masked or read-only paths, every device allowed, writable /sys and cgroupfs.
+    // podman --privileged: no masked or read-only paths, the host's devices created and every device allowed,
+    // writable /sys and cgroupfs.
     spec.linux.maskedPaths = [];
+    spec.linux.devices = host.privilegedDevices().map((d) => ({ ...d }));
     spec.linux.readonlyPaths = [];
     resources.devices = [{ allow: true, access: 'rwm' }];
     for (const m of spec.mounts) if (m.type === 'sysfs' || m.type === 'cgroup') m.options = m.options.filter((o) => o !== 'ro');
@@ -266,7 +270,8 @@ export function applySecurity(spec: OciSpec, s: SecuritySettings | undefined, ho
   }
   for (const d of s?.devices ?? []) {
     const node = host.device(d.hostPath);
-    (spec.linux.devices ??= []).push({ path: d.containerPath, ...node });
+    // A --device at a path --privileged already fills replaces that entry.
+    spec.linux.devices = [...(spec.linux.devices ?? []).filter((x) => x.path !== d.containerPath), { path: d.containerPath, ...node }];
     if (node.type !== 'p') (resources.devices ??= []).push({ allow: true, type: node.type, major: node.major, minor: node.minor, access: d.permissions });
   }
 }

@@ -80,16 +80,8 @@ export class OciCliRuntime {
     for (const [k, v] of [['bundle', o.bundle], ['pidFile', o.pidFile], ['logFile', o.logFile]] as const) {
       if (v !== undefined && !isAbsolute(v)) throw new EngineError('INVALID_ARGUMENT', `Expected \`${k}\` to be an absolute path, got "${v}"`);
     }
-    const p = this.profile;
     return [
-      p.path,
-      '--root',
-      p.stateRoot,
-      ...(p.supportsJsonLog && o.logFile !== undefined ? ['--log', o.logFile, '--log-format', 'json'] : []),
-      ...(o.hostNetwork ? p.hostNetworkArgs : (p.privateNetworkArgs ?? [])),
-      ...(o.noCgroups === true ? (p.noCgroupArgs ?? []) : []),
-      ...(p.seccompArgs ?? []),
-      ...p.globalArgs, // last, so a user's --runtime-flag overrides what the profile chose (Go flags: last wins)
+      ...this.#globalArgv(o),
       'run',
       '--bundle',
       o.bundle,
@@ -147,6 +139,7 @@ export class OciCliRuntime {
       ...(p.supportsJsonLog && o.logFile !== undefined ? ['--log', o.logFile, '--log-format', 'json'] : []),
       ...(o.hostNetwork ? p.hostNetworkArgs : (p.privateNetworkArgs ?? [])),
       ...(o.noCgroups === true ? (p.noCgroupArgs ?? []) : []),
+      ...(p.seccompArgs ?? []),
       ...p.globalArgs, // last, so a user's --runtime-flag overrides what the profile chose (Go flags: last wins)
     ];
   }

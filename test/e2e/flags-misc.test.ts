@@ -152,4 +152,28 @@ describe('labels, --cidfile, --replace, --pull (runtime-independent: crun)', () 
     expect((await cli(['create', '--dns', 'x', s.alpine, 'true'], 125)).stderr).toMatch(/^Error: x is not an ip address$/m);
     expect((await cli(['create', '--dns', '1.1.1.1', '--network', 'none', s.alpine, 'true'], 125)).stderr).toMatch(/^Error: conflicting options: dns and the network mode: none$/m);
   });
+
+  it('inspect .HostConfig shows the flags by docker\'s names, and the defaults without them', async () => {
+    const id = (await cli([
+      'create', '--rm', '--memory', '64m', '--memory-swap', '128m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '100',
+      '--ulimit', 'nofile=100:200', '--shm-size', '16m', '--cap-add', 'net_admin', '--cap-drop', 'CHOWN', '--security-opt', 'no-new-privileges',
+      '--device', '/dev/null:/dev/mynull:rw', '-v', `${s.t.dir}:/data:ro`, '--tmpfs', '/scratch:size=1m', '--read-only',
+      '--dns', '9.9.9.9', '--dns-search', 'example.com', '--add-host', 'db:10.0.0.2', '--group-add', 'wheel', '--init', s.alpine, 'true',
+    ])).stdout.trim();
+    const h = JSON.parse((await cli(['inspect', '-f', '{{json .HostConfig}}', id])).stdout) as Record<string, unknown>;
+    expect(h).toMatchObject({
+      AutoRemove: true, Memory: 64 * 2 ** 20, MemorySwap: 128 * 2 ** 20, NanoCpus: 5e8, CpuShares: 512, PidsLimit: 100,
+      Ulimits: [{ Name: 'nofile', Soft: 100, Hard: 200 }], ShmSize: 16 * 2 ** 20, OomKillDisable: false, Privileged: false,
+      CapAdd: ['CAP_NET_ADMIN'], CapDrop: ['CAP_CHOWN'], SecurityOpt: ['no-new-privileges'],
+      Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'rw' }],
+      Binds: [`${s.t.dir}:/data:ro`], ReadonlyRootfs: true, Dns: ['9.9.9.9'], DnsSearch: ['example.com'], ExtraHosts: ['db:10.0.0.2'],
+      GroupAdd: ['wheel'], Init: true,
+    });
+    expect(Object.keys(h['Tmpfs'] as object)).toEqual(['/scratch']);
+    const plain = JSON.parse((await cli(['inspect', '-f', '{{json .HostConfig}}', (await cli(['create', '--privileged', s.alpine, 'true'])).stdout.trim()])).stdout) as Record<string, unknown>;
+    expect(plain).toMatchObject({
+      AutoRemove: false, Memory: 0, NanoCpus: 0, PidsLimit: 2048, ShmSize: 64 * 2 ** 20, Privileged: true, CapAdd: null, Binds: null,
+      Devices: [], Ulimits: [], ReadonlyRootfs: false, Init: false,
+    });
+  });
 });

@@ -2,7 +2,7 @@
 // CapEff/CapBnd/NoNewPrivs/Seccomp in /proc/self/status, syscalls the seccomp profile denies actually failing,
 // device nodes; plus the one-line errors for bad values.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,19 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', 
     expect(allowed.stdout).toBe('mkdir=0\n');
   });
 
+  // The host's block device and a char device in a subdirectory, with the host's major:minor and mode (podman
+  // --privileged hands on every node of the host's /dev); absent without the flag. runsc: see below.
+  const privReason = runtime === 'runsc' ? ' — skipped: runsc creates no linux.devices nodes (tried: ls says No such file or directory)' : '';
+  it.skipIf(!present || runtime === 'runsc' || HOST_DEVICES.length === 0)(`--privileged creates the host's device nodes${privReason}`, async () => {
+    const paths = HOST_DEVICES.map((d) => d.path).join(' ');
+    const r = await run(['--privileged'], `ls -ln ${paths}`);
+    for (const d of HOST_DEVICES) {
+      expect(r.stdout).toMatch(new RegExp(`^${d.ls}\\s+\\d+\\s+${d.uid}\\s+${d.gid}\\s+${d.major},\\s+${d.minor}\\s.*${d.path}$`, 'm'));
+    }
+    const plain = await run([], `ls ${paths} 2>&1; true`);
+    for (const d of HOST_DEVICES) expect(plain.stdout).toContain(`${d.path}: No such file or directory`);
+  });
+
   // runsc (gVisor 2022-12) creates no linux.devices nodes (checked: the node is missing inside) and its
   // /proc/self/status has no NoNewPrivs line, so neither can be read back there.
   const runscReason = runtime === 'runsc' ? ' — skipped: runsc creates no --device nodes and shows no NoNewPrivs' : '';
@@ -96,6 +109,20 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', 
     expect(plain.stdout).toMatch(/No such file or directory\nNoNewPrivs:\s+0\n$/);
   });
 });
+
+/** Devices of this host that no runtime creates by itself: a block device, and a char device under a subdirectory. */
+const HOST_DEVICES = ['/dev/loop0', '/dev/vda', '/dev/sda', '/dev/net/tun', '/dev/fuse'].flatMap((path) => {
+  try {
+    const st = statSync(path, { bigint: true });
+    if (!st.isBlockDevice() && !st.isCharacterDevice()) return [];
+    const rdev = Number(st.rdev);
+    const bits = Number(st.mode & 0o777n);
+    const rwx = [6, 3, 0].map((sh) => `${bits >> sh & 4 ? 'r' : '-'}${bits >> sh & 2 ? 'w' : '-'}${bits >> sh & 1 ? 'x' : '-'}`).join('');
+    return [{ path, ls: `${st.isBlockDevice() ? 'b' : 'c'}${rwx}`, major: (rdev >> 8) & 0xfff, minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff), uid: Number(st.uid), gid: Number(st.gid) }];
+  } catch {
+    return [];
+  }
+}).filter((d, i, all) => all.findIndex((x) => x.ls[0] === d.ls[0]) === i); // one of each kind
 
 describe('bad values: one line, exit 125', () => {
   const cases: [string[], RegExp][] = [

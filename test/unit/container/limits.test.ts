@@ -1,8 +1,8 @@
 // The pure parts of the resource and security flags (resources.ts, security.ts, limits-spec.ts): sizes, the
 // --ulimit host check, capability sets, the containers seccomp profile turned into linux.seccomp.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hostDevice, memoryCgroupDir } from '../../../engine/container/limits-spec.ts';
+import { hostDevice, memoryCgroupDir, privilegedDevices } from '../../../engine/container/limits-spec.ts';
 import { parseSize, parseUlimit, resolveResources } from '../../../engine/container/resources.ts';
 import { capabilitySet, CONTAINERS_SECCOMP_PROFILE, resolveSecurity, seccompFromProfile } from '../../../engine/container/security.ts';
 
@@ -94,5 +94,16 @@ describe('host facts', () => {
   it('--device: the node of /dev/null is c 1:3', () => {
     expect(hostDevice('/dev/null')).toMatchObject({ type: 'c', major: 1, minor: 3, fileMode: 0o666 });
     expect(() => hostDevice('/etc/hostname')).toThrow('not a device node');
+  });
+
+  it.skipIf(!existsSync('/dev/loop0') && !existsSync('/dev/net/tun'))('--privileged: the host /dev nodes, not those the runtime makes, no symlinks, not under /dev/pts', () => {
+    const devs = privilegedDevices();
+    const paths = devs.map((d) => d.path);
+    if (existsSync('/dev/loop0')) expect(devs).toContainEqual(expect.objectContaining({ path: '/dev/loop0', type: 'b', major: 7, minor: 0 }));
+    if (existsSync('/dev/net/tun')) expect(devs).toContainEqual(expect.objectContaining({ path: '/dev/net/tun', type: 'c', major: 10, minor: 200 }));
+    for (const p of ['/dev/null', '/dev/ptmx', '/dev/tty', '/dev/console', '/dev/stdin']) expect(paths).not.toContain(p);
+    expect(paths.filter((p) => /^\/dev\/(pts|shm|mqueue|fd)\//.test(p))).toEqual([]);
+    for (const p of paths) expect(lstatSync(p).isSymbolicLink()).toBe(false);
+    expect(privilegedDevices('/nonexistent')).toEqual([]);
   });
 });

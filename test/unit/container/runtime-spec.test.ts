@@ -199,6 +199,20 @@ describe('buildRuntimeSpec', () => {
     expect(spec.linux.resources).toEqual({ devices: [{ allow: false, access: 'rwm' }] });
   });
 
+  it('--privileged: the host devices given, every device allowed; a --device at the same path replaces one', () => {
+    const loop = { path: '/dev/loop0', type: 'b' as const, major: 7, minor: 0, fileMode: 0o660, uid: 0, gid: 6 };
+    const tun = { path: '/dev/net/tun', type: 'c' as const, major: 10, minor: 200, fileMode: 0o666, uid: 0, gid: 0 };
+    const host = {
+      allCapabilities: ['CAP_CHOWN'], defaultSeccompProfile: undefined, seccompHost: { arch: 'x64', kernel: '6.1.0' },
+      device: () => ({ type: 'c' as const, major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 }), privilegedDevices: () => [loop, tun],
+    };
+    const priv = buildRuntimeSpec(input(p, { security: { settings: { privileged: true, devices: [{ hostPath: '/dev/null', containerPath: '/dev/net/tun', permissions: 'rwm' }] }, host } }));
+    expect(priv.linux.devices).toEqual([loop, { ...tun, major: 1, minor: 3 }]);
+    expect(priv.linux.resources?.devices?.[0]).toEqual({ allow: true, access: 'rwm' });
+    const plain = buildRuntimeSpec(input(p, { security: { settings: undefined, host } }));
+    expect(plain.linux.devices).toBeUndefined();
+  });
+
   it('passes annotations and seccomp through; labels stay out', () => {
     const seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
     const spec = buildRuntimeSpec(input(p, { annotations: { 'org.example/a': 'b' }, labels: { l: 'v' }, seccomp }));
