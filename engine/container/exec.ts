@@ -9,6 +9,7 @@
  * cannot invoke or find the command (classify.ts, from the runtime's error), else the process's own.
  */
 import { abortable } from './abortable.ts';
+import { readOptional } from './start.ts';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LaunchSpec } from '../../monitor/protocol.ts';
@@ -83,15 +84,6 @@ export function privilegedCapabilities(runtime: OciCliRuntime): string[] {
   const mask = BigInt(`0x${bnd?.[1] ?? '0'}`);
   const unknown = new Set(runtime.unknownCapabilities);
   return ALL_CAPABILITIES.filter((c, i) => (mask & (1n << BigInt(i))) !== 0n && !unknown.has(c));
-}
-
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined; // the image has no such file
-    throw e;
-  }
 }
 
 function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {

@@ -64,7 +64,8 @@ export interface StartOptions {
   readonly terminalSize?: { readonly rows: number; readonly cols: number } | undefined;
 }
 
-function readOptional(path: string): string | undefined {
+/** A file of the image or the host, or undefined when it has none. */
+export function readOptional(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
