@@ -94,7 +94,7 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
   }
   handleSignals();
   try {
-    return await runCli(argv, makeCtx, (s) => process.stdout.write(s));
+    return await runCli(argv, makeCtx, (s) => process.stdout.write(s), process.stdout.columns ?? 100);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`Error: ${e.message}\nSee 'tsengine ${e.verb ? `${e.verb} ` : ''}--help'\n`);
@@ -109,5 +109,54 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
     return exitCodeFor(e);
   } finally {
     await engine?.close();
+  }
+}
+
+/** Typical command lines, parsed at snapshot build by warmUp(). */
+const WARM_UP_ARGV: readonly (readonly string[])[] = [
+  ['run', '--rm', 'alpine', 'true'],
+  ['--root', '/r', '--runroot', '/rr', 'run', '-d', '--name', 'n', '-e', 'A=B', '-v', '/a:/b:ro', '--memory', '64m', 'alpine', 'sleep', '1'],
+  ['run', '-it', 'alpine', 'sh'],
+  ['create', '--name', 'n', 'alpine', 'true'],
+  ['start', '-a', 'n'],
+  ['ps', '-a', '--format', '{{.Names}}'],
+  ['logs', '-f', 'n'],
+  ['wait', 'n'],
+  ['stop', '-t', '1', 'n'],
+  ['kill', '-s', 'KILL', 'n'],
+  ['rm', '-f', 'n'],
+  ['inspect', 'n'],
+  ['exec', '-i', 'n', 'true'],
+  ['images'],
+  ['pull', 'alpine'],
+];
+
+/**
+ * Snapshot build only (cmd/snapshot-entry.ts): parses typical command lines up to the point where a verb
+ * asks for the engine, so V8 compiles the parser's and the verbs' code before the heap is saved (it keeps
+ * the bytecode of every function that ran; otherwise each call compiles them again, lazily). Touches no
+ * process stream, file or environment variable: whatever it cached would be frozen into every later call.
+ */
+export async function warmUp(): Promise<void> {
+  const stop = new Error('warm-up: engine not opened');
+  const quiet = { write: () => true };
+  const signal = new AbortController().signal;
+  const ctx = (g: GlobalArgs): CliContext => ({
+    stdout: quiet,
+    stderr: quiet,
+    env: {},
+    signal,
+    warn: () => undefined,
+    commandTail: g.commandTail,
+    proxySignals: () => () => undefined,
+    stdin: undefined as unknown as NodeJS.ReadableStream, // no warm-up line reads input before the engine
+    engine: () => Promise.reject(stop),
+  });
+  for (const argv of WARM_UP_ARGV) {
+    try {
+      await runCli(argv, ctx, () => undefined);
+    } catch (e) {
+      if (e !== stop) throw new Error(`snapshot warm-up: \`tsengine ${argv.join(' ')}\` failed before opening the engine`, { cause: e });
+    }
   }
 }

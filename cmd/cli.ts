@@ -137,7 +137,7 @@ function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: Par
 }
 
 /** Parses argv and runs the verb; returns the exit code. Throws EngineError/UsageError for main to print. */
-export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) => CliContext, print: (s: string) => void): Promise<number> {
+export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) => CliContext, print: (s: string) => void, columns = 100): Promise<number> {
   const result: ParseState = { code: undefined, options: undefined, verb: '' };
   const { head, tail } = splitCommandTail(argv);
   let globals: GlobalArgs = { 'log-level': 'warn', commandTail: tail };
@@ -168,7 +168,7 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
   if (verb !== 'run' && verb !== 'create' && verb !== 'rm') y = y.alias('v', 'version');
   if (verb !== 'run' && verb !== 'create') y = y.alias('h', 'help');
   y = y
-    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .wrap(Math.min(120, columns))
     .fail((msg: string | null, err: Error | undefined) => {
       if (err) throw err;
       const word = /^Unknown arguments?: ([^,]+)/.exec(msg ?? '')?.[1];

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
-import { cliMain } from './cli-main.ts';
+import { cliMain, warmUp } from './cli-main.ts';
 
 /** Stands in for `import.meta.url` in the snapshot bundle (esbuild `define`); set before anything reads it. */
 declare global {
@@ -25,4 +25,10 @@ startupSnapshot.setDeserializeMainFunction(async () => {
   globalThis.__tsengineModuleUrl = pathToFileURL(program).href;
   const args = process.argv.slice(2);
   process.exit(basename(program) === 'cleanup-main.js' ? await cleanupMain(args) : await cliMain(args));
+});
+
+// The heap is saved once the event loop is idle, so the warm-up finishes first (a failure fails the build).
+warmUp().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
 });

@@ -151,7 +151,7 @@ export class Engine {
     // Our own pools, so close() can end their keep-alive sockets (they would hold a CLI's exit back).
     let pools = {};
     if (!r.dispatcher) {
-      const { verified, unverified } = createDispatchers();
+      const { verified, unverified } = createDispatchers(r.caFile);
       this.#agents.push(verified, unverified);
       pools = { dispatcher: verified, insecureDispatcher: unverified };
     }

@@ -48,10 +48,11 @@ function matchesEntry(host: string, port: string | undefined, entry: string): bo
 
 /**
  * True when `hostPort` (a registry, or the host of a URL such as a token realm) may be reached without TLS
- * verification. `tlsVerify: false` makes every registry insecure.
+ * verification. `tlsVerify: false` makes every registry insecure; `true` (podman's explicit
+ * `--tls-verify=true`) makes every one secure, loopback and the insecure list included.
  */
 export function isInsecureRegistry(hostPort: string, o: { insecure?: readonly string[] | undefined; tlsVerify?: boolean | undefined }): boolean {
-  if (o.tlsVerify === false) return true;
+  if (o.tlsVerify !== undefined) return !o.tlsVerify;
   const { host, port } = splitHostPort(hostPort);
   if (isLoopbackHost(host)) return true;
   return (o.insecure ?? []).some((entry) => matchesEntry(host, port, entry));

@@ -3,6 +3,8 @@
  * or unverified for insecure hosts), turns network failures into REGISTRY_UNREACHABLE, and rejects with the
  * caller's `signal.reason` on abort. Also: bounded body reads and the registry error-body decoding.
  */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, request } from 'undici';
 import { EngineError, type EngineErrorCode } from '../errors.ts';
 import { redact } from './redact.ts';
@@ -23,9 +25,21 @@ export interface Transport {
 
 let sharedAgents: { verified: Agent; unverified: Agent } | undefined;
 
-/** A fresh pair of connection pools (verifying and not), owned and closed by the caller. */
-export function createDispatchers(): { verified: Agent; unverified: Agent } {
-  return { verified: new Agent(), unverified: new Agent({ connect: { rejectUnauthorized: false } }) };
+/**
+ * A fresh pair of connection pools (verifying and not), owned and closed by the caller. `caFile`: a PEM
+ * bundle trusted on top of node's roots (RegistryOptions.caFile).
+ */
+export function createDispatchers(caFile?: string): { verified: Agent; unverified: Agent } {
+  const verified = caFile === undefined ? new Agent() : new Agent({ connect: { ca: [...rootCertificates, readCaFile(caFile)] } });
+  return { verified, unverified: new Agent({ connect: { rejectUnauthorized: false } }) };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new EngineError('INVALID_ARGUMENT', `reading extra CA certificates (NODE_EXTRA_CA_CERTS): ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** The process-wide default Agents (one pool per origin, shared by every client that was not given one). */

@@ -41,6 +41,9 @@ describe('isInsecureRegistry', () => {
     ['quay.io', undefined, false],
     ['quay.io', true, false],
     ['quay.io', false, true],
+    // An explicit --tls-verify=true verifies loopback and listed registries too (podman's meaning).
+    ['127.0.0.1:5000', true, false],
+    ['reg.example.com:5000', true, false],
   ])('%s (tlsVerify %s) → %s', (hostPort, tlsVerify, want) => {
     expect(isInsecureRegistry(hostPort, { insecure, tlsVerify })).toBe(want);
   });
