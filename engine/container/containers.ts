@@ -32,6 +32,7 @@ import { containerUserNamespace, type RootlessIds } from './userns.ts';
 import { teardownSlirp4netns } from './slirp4netns.ts';
 import { anonymousVolumeNames, prepareMounts, volumeNames } from './volume-setup.ts';
 import { findInit } from './init.ts';
+import { monitorGone, ORPHAN_EXIT_CODE, processGone } from './orphan.ts';
 
 export type { ExitStatus } from './exit-status.ts';
 export type { ContainerSummary } from './summary.ts';
@@ -242,7 +243,8 @@ export class Containers {
     for (;;) {
       o.signal?.throwIfAborted();
       const record = readExitRecord(p.exitFile);
-      const rec = this.#d.store.containers.get(first.id);
+      const row = this.#d.store.containers.get(first.id);
+      const rec = row && !record ? this.#sync(row) : row; // #sync: an orphan (monitor gone) that exited is recorded
       if (record && (!rec || rec.state !== 'starting')) return exitStatusOf(record, this.#kindOf(first, record), first.runtime);
       if (!rec) throw new EngineError('CONTAINER_NOT_FOUND', `no container with name or ID "${idOrName}" found: no such container`);
       if (rec.state === 'exited' && rec.exitCode !== undefined && !record) {
@@ -487,12 +489,22 @@ export class Containers {
     }
   }
 
-  /** The row's state reconciled with the monitor's exit record (which is the truth once it exists). */
+  /**
+   * The row's state reconciled with the monitor's exit record (which is the truth once it exists). With
+   * no record and no monitor (orphan.ts), the container has exited once its process is gone too: exit
+   * code 255, as docker records a container whose shim died.
+   */
   #sync(rec: ContainerRecord): ContainerRecord {
     if (rec.state !== 'running') return rec;
-    const record = readExitRecord(this.#paths(rec.id).exitFile);
-    if (!record) return rec;
-    const status = exitStatusOf(record, this.#kindOf(rec, record), rec.runtime);
+    const exitFile = this.#paths(rec.id).exitFile;
+    let record = readExitRecord(exitFile);
+    let status: { exitCode: number; finishedAt: Date } | undefined;
+    if (record) status = exitStatusOf(record, this.#kindOf(rec, record), rec.runtime);
+    else if (monitorGone(rec.monitorPid, rec.id) && processGone(rec.pid, rec.startedAt)) {
+      record = readExitRecord(exitFile); // written just before the monitor exited?
+      status = record ? exitStatusOf(record, this.#kindOf(rec, record), rec.runtime) : { exitCode: ORPHAN_EXIT_CODE, finishedAt: new Date() };
+    }
+    if (!status) return rec;
     try {
       return this.#d.store.containers.transition(rec.id, ['running'], 'exited', { exitCode: status.exitCode, finishedAt: status.finishedAt });
     } catch (e) {

@@ -28,6 +28,8 @@ export interface ContainerInspect {
     OOMKilled: boolean;
     Dead: boolean;
     Pid: number;
+    /** podman's name for the monitor's pid (0 when not running). */
+    ConmonPid: number;
     ExitCode: number;
     Error: string;
     StartedAt: string;
@@ -91,6 +93,7 @@ export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, 
       OOMKilled: rec.state === 'exited' && readExitRecord(paths.exitFile)?.oomKilled === true, // the monitor's (oom.h)
       Dead: false,
       Pid: running ? (rec.pid ?? 0) : 0,
+      ConmonPid: running ? (rec.monitorPid ?? 0) : 0,
       ExitCode: rec.exitCode ?? 0,
       Error: '',
       StartedAt: rec.startedAt?.toISOString() ?? ZERO_TIME,

@@ -144,6 +144,42 @@ describe('the CLI can die at any time', () => {
   });
 });
 
+describe('a container whose monitor was killed', () => {
+  const pids = async (name: string) => {
+    const f = (await runCli([...s.g, 'inspect', '-f', '{{.State.Pid}} {{.State.ConmonPid}}', name], { expectCode: 0 })).stdout.trim().split(' ').map(Number);
+    expect(f.every((n) => n > 0), f.join(' ')).toBe(true);
+    return { pid: f[0]!, monitor: f[1]! };
+  };
+  const gone = async (pid: number) => {
+    for (let i = 0; i < 100 && (() => { try { process.kill(pid, 0); return true; } catch { return false; } })(); i++) await sleep(20);
+  };
+
+  it('with its process gone too: exited 255 (docker\'s code for a dead shim), and rm cleans up', async () => {
+    await runCli([...s.g, 'run', '-d', '--name', 'headless', s.alpine, 'sleep', '100'], { expectCode: 0 });
+    const { pid, monitor } = await pids('headless');
+    process.kill(monitor, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await gone(monitor);
+    await gone(pid);
+    expect((await runCli([...s.g, 'wait', 'headless'], { expectCode: 0 })).stdout).toBe('255\n');
+    expect((await runCli([...s.g, 'ps', '-a', '--format', '{{.Names}} {{.Status}}'], { expectCode: 0 })).stdout).toMatch(/^headless Exited \(255\) /m);
+    await runCli([...s.g, 'rm', 'headless'], { expectCode: 0 });
+    expect(await settled(), JSON.stringify(leftovers(s.t.root, s.t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
+  });
+
+  it('with its process still running: it shows as running, and rm -f stops and removes it', async () => {
+    await runCli([...s.g, 'run', '-d', '--name', 'unwatched', s.alpine, 'sleep', '100'], { expectCode: 0 });
+    const { pid, monitor } = await pids('unwatched');
+    process.kill(monitor, 'SIGKILL');
+    await gone(monitor);
+    expect((await runCli([...s.g, 'ps', '--format', '{{.Names}}'], { expectCode: 0 })).stdout).toBe('unwatched\n');
+    expect((await runCli([...s.g, 'rm', '-f', 'unwatched'], { expectCode: 0 })).stdout).toBe('unwatched\n');
+    await gone(pid);
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(await settled(), JSON.stringify(leftovers(s.t.root, s.t.runRoot))).toEqual({ mounts: [], rows: [], dirs: [], runtimeState: [] });
+  });
+});
+
 describe('runtime pluggability', () => {
   it('a runc-compatible binary under another name runs containers (the youki/kata path; runc stands in)', async () => {
     const myRunc = join(s.t.dir, 'my-runc');
