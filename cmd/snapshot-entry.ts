@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
 import { cliMain, warmUp } from './cli-main.ts';
+import { warmUpEngine } from '../engine/snapshot-warm-up.ts';
 
 /** Stands in for `import.meta.url` in the snapshot bundle (esbuild `define`); set before anything reads it. */
 declare global {
@@ -28,6 +29,7 @@ startupSnapshot.setDeserializeMainFunction(async () => {
 });
 
 // The heap is saved once the event loop is idle, so the warm-up finishes first (a failure fails the build).
+warmUpEngine();
 warmUp().catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;

@@ -1,0 +1,74 @@
+/**
+ * Snapshot build only (cmd/snapshot-entry.ts): runs the pure code every `run` goes through, on made-up
+ * input, so V8 compiles it before the CLI's start-up snapshot is saved (it keeps the bytecode of functions
+ * that ran; otherwise every call compiles them lazily again). Reads no file, no environment, no clock that
+ * matters, and leaves no state behind: whatever it cached would be frozen into every later call.
+ */
+import { parseToml } from './config/config-file.ts';
+import { resolveShortName } from './image/short-names.ts';
+import { hostnameFile, hostsFile, resolvConfFile } from './container/etc-files.ts';
+import { readHostLimits } from './container/rlimits.ts';
+import { buildRuntimeSpec } from './container/runtime-spec.ts';
+import { resolveUser } from './container/user.ts';
+
+const TOML = `# comment
+unqualified-search-registries = ["docker.io", "quay.io"]
+[aliases]
+"alpine" = "docker.io/library/alpine"
+[[registry]]
+prefix = "example.com/foo"
+location = "mirror.example.com:5000"
+insecure = true
+[engine]
+runtime = "crun" # trailing comment
+[engine.runtimes]
+crun = ["/usr/bin/crun"]
+`;
+
+const SECCOMP = JSON.stringify({
+  defaultAction: 'SCMP_ACT_ERRNO',
+  defaultErrnoRet: 38,
+  archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] }],
+  syscalls: [
+    { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
+    { names: ['ptrace'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '4.8' } },
+    { names: ['mount'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
+    { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }] },
+  ],
+});
+
+export function warmUpEngine(): void {
+  parseToml('warm-up.toml', TOML);
+  resolveShortName('alpine', { aliases: new Map([['alpine', 'docker.io/library/alpine']]), unqualifiedSearchRegistries: ['docker.io'], insecure: [], blocked: [], files: [] });
+  resolveShortName('busybox:1', { aliases: new Map(), unqualifiedSearchRegistries: ['docker.io', 'quay.io'], insecure: [], blocked: [], files: [] });
+  const user = resolveUser('nobody', { passwd: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n', group: 'root:x:0:root\nnobody:x:65534:\n' });
+  const hostname = 'warmup';
+  hostsFile({ hostname, name: 'warm', network: 'private', base: '127.0.0.1 localhost\n::1 localhost # ip6\n' });
+  hostnameFile(hostname);
+  resolvConfFile({ network: 'private', hostResolvConf: 'nameserver 10.0.0.1\nsearch example.com\noptions ndots:2\n' });
+  buildRuntimeSpec({
+    image: { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] } },
+    command: ['true'],
+    env: ['A=B'],
+    user,
+    hostname,
+    rootfs: '/warm-up/rootfs',
+    terminal: false,
+    network: 'private',
+    hostLimits: readHostLimits('Limit Soft Limit Hard Limit Units\nMax open files 1024 4096 files\nMax processes 1000 2000 processes\n', '4194304\n'),
+    etcFiles: { hosts: '/warm-up/hosts', hostname: '/warm-up/hostname', resolvConf: '/warm-up/resolv.conf' },
+    cgroupsPath: '/tsengine/warm-up',
+    security: {
+      settings: undefined,
+      host: {
+        allCapabilities: ['CAP_CHOWN', 'CAP_SYS_ADMIN', 'CAP_KILL'],
+        defaultSeccompProfile: SECCOMP,
+        seccompHost: { arch: 'x64', kernel: '6.1.0' },
+        device: () => {
+          throw new Error('no devices in the warm-up');
+        },
+        privilegedDevices: () => [],
+      },
+    },
+  });
+}
