@@ -21,12 +21,13 @@ import { tag } from './commands/tag.ts';
 import { runtimeCheck } from './commands/runtime-check.ts';
 import { runtimeAdd, runtimeDefault, runtimeLs, runtimeRm } from './commands/runtime.ts';
 import { info } from './commands/info.ts';
+import { port } from './commands/port.ts';
 import { VOLUME_SUB } from './commands/volume.ts';
 import type { Args, CliContext } from './context.ts';
 
-const TOP: readonly CommandSpec[] = [run, create, start, exec, attach, ps, logs, wait, stop, kill, rm, pull, images, rmi, tag, inspect, info];
+const TOP: readonly CommandSpec[] = [run, create, start, exec, attach, ps, logs, wait, stop, kill, rm, port, pull, images, rmi, tag, inspect, info];
 /** `tsengine container <sub>` forms. */
-const CONTAINER_SUB: readonly CommandSpec[] = [run, create, start, exec, attach, { ...ps, aliases: ['ls', 'list'] }, logs, wait, stop, kill, rm, containerInspect];
+const CONTAINER_SUB: readonly CommandSpec[] = [run, create, start, exec, attach, { ...ps, aliases: ['ls', 'list'] }, logs, wait, stop, kill, rm, port, containerInspect];
 /** Global flags that take a value (for finding the verb before yargs parses). */
 const GLOBAL_VALUE_FLAGS: ReadonlySet<string> = new Set(['root', 'runroot', 'log-level', 'runtime', 'runtime-flag']);
 

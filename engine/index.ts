@@ -10,6 +10,7 @@ export type { PullEvent, PullOptions, LayerPhase } from './image/pull.ts';
 export type { Credentials } from './registry/client.ts';
 export type { Digest } from '../storage/digest.ts';
 export type { Containers, ContainerSummary, ExitStatus } from './container/containers.ts';
+export type { PortMapping } from './container/ports.ts';
 export type { AttachStream, OutputChunk } from './container/attach-stream.ts';
 export type { ExecOptions, ExecSession } from './container/exec.ts';
 export type { StartOptions } from './container/start.ts';

@@ -32,7 +32,7 @@ class ContainerRow {
   readonly Created: string;
   readonly Status: string;
   readonly State: string;
-  readonly Ports = '';
+  readonly Ports: string;
   readonly Names: string;
   readonly Runtime: string;
   readonly Labels: Readonly<Record<string, string>>;
@@ -46,6 +46,8 @@ class ContainerRow {
     this.Status = statusText(c, o.now);
     this.State = c.state;
     this.Names = c.name;
+    // docker's `0.0.0.0:8080->80/tcp`; a host port chosen at start is blank until it runs.
+    this.Ports = c.ports.map((m) => `${m.hostIp || '0.0.0.0'}:${m.hostPort === 0 ? '' : m.hostPort}->${m.containerPort}/${m.protocol}`).join(', ');
     this.Runtime = c.runtime;
     this.Labels = c.labels;
   }

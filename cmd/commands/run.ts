@@ -8,7 +8,11 @@ import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
 import { stdinIsTerminal, terminalSize } from '../terminal.ts';
 
 export async function createFromArgs(ctx: CliContext, args: Args): Promise<{ engine: Engine; id: string }> {
-  const options = createOptionsFrom(args, ctx.commandTail, ctx.env); // reads --env-file/--label-file: fails before a pull
+  let options = createOptionsFrom(args, ctx.commandTail, ctx.env); // reads --env-file/--label-file: fails before a pull
+  if (options.publish && (options.network === 'host' || options.network === 'none')) {
+    ctx.warn('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use'); // podman's words
+    options = { ...options, publish: undefined };
+  }
   const cidfile = checkCidfile(args);
   const engine = await ctx.engine();
   await ensureImage(ctx, engine, args); // --pull (create-steps.ts)

@@ -29,7 +29,7 @@ import { AttachStream } from './attach-stream.ts';
 import { type ExecOptions, type ExecSession, runExec } from './exec.ts';
 import { unmount } from '../../storage/overlay.ts';
 import { containerUserNamespace, type RootlessIds } from './userns.ts';
-import { teardownSlirp4netns } from './slirp4netns.ts';
+import { publishedPorts, teardownSlirp4netns } from './slirp4netns.ts';
 import { anonymousVolumeNames, prepareMounts, volumeNames } from './volume-setup.ts';
 import { findInit } from './init.ts';
 import { monitorGone, ORPHAN_EXIT_CODE, processGone } from './orphan.ts';
@@ -394,7 +394,10 @@ export class Containers {
   }
 
   async list(o: { all?: boolean } = {}): Promise<ContainerSummary[]> {
-    const all = this.#d.store.containers.list().map((r) => summary(this.#sync(r)));
+    const all = this.#d.store.containers.list().map((r) => {
+      const rec = this.#sync(r);
+      return summary(rec, rec.state === 'running' && (rec.config as StoredConfig).publish ? publishedPorts(this.#paths(rec.id).runDir) : undefined);
+    });
     return o.all ? all : all.filter((c) => c.state === 'running');
   }
 
@@ -467,6 +470,7 @@ export class Containers {
     rmSync(p.runDir, { recursive: true, force: true });
     rmSync(p.attachSocket, { force: true });
     rmSync(p.consoleSocket, { force: true });
+    rmSync(p.slirpApiSocket, { force: true });
   }
 
   #removeVolumeIfUnused(name: string): void {

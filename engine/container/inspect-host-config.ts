@@ -8,6 +8,7 @@
 import type { MountSpec } from './mounts.ts';
 import type { StoredConfig } from './options.ts';
 import { DEFAULT_PIDS_LIMIT } from './runtime-spec.ts';
+import { portBindings } from './ports.ts';
 
 /** The /dev/shm size without --shm-size (runtime-spec.ts systemMounts: size=65536k). */
 export const DEFAULT_SHM_SIZE = 65536 * 1024;
@@ -16,6 +17,8 @@ export interface HostConfigInspect {
   Runtime: string;
   AutoRemove: boolean;
   NetworkMode: string;
+  /** -p as asked (HostPort '' when chosen at start). */
+  PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
   Binds: string[] | null;
   Tmpfs: Record<string, string>;
   ReadonlyRootfs: boolean;
@@ -63,6 +66,7 @@ export function hostConfigInspect(cfg: StoredConfig, o: { runtime: string; autoR
     Runtime: o.runtime,
     AutoRemove: o.autoRemove,
     NetworkMode: cfg.network,
+    PortBindings: portBindings(cfg.publish ?? []),
     Binds: orNull(binds),
     Tmpfs: Object.fromEntries(mounts.flatMap((m) => (m.type === 'tmpfs' ? [[m.destination, m.options.join(',')]] : []))),
     ReadonlyRootfs: cfg.readOnly === true,

@@ -13,6 +13,8 @@ import { parseImageConfig } from '../image/manifest.ts';
 import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
 import { processArgs } from './runtime-spec.ts';
+import { portBindings } from './ports.ts';
+import { publishedPorts } from './slirp4netns.ts';
 import { readExitRecord } from './exit-status.ts';
 
 export interface ContainerInspect {
@@ -58,6 +60,8 @@ export interface ContainerInspect {
   };
   /** Docker's HostConfig fields for the flags we have (inspect-host-config.ts). */
   HostConfig: HostConfigInspect;
+  /** Ports: the published ports as docker shows them, with the host ports in use while it runs. */
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[]> };
   GraphDriver: { Name: string; Data: Record<string, string> };
   Mounts: unknown[];
 }
@@ -121,6 +125,7 @@ export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, 
       Tty: cfg.tty === true,
     },
     HostConfig: hostConfigInspect(cfg, { runtime: rec.runtime, autoRemove: rec.autoRemove }),
+    NetworkSettings: { Ports: portBindings((rec.state === 'running' && cfg.publish ? publishedPorts(paths.runDir) : undefined) ?? cfg.publish ?? []) },
     GraphDriver: { Name: 'overlay', Data: { LowerDir: lower, UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } },
     Mounts: inspectMounts(store, cfg.mounts), // volume-setup.ts
   };

@@ -3,6 +3,7 @@ import { EngineError } from '../errors.ts';
 import { parseIdMapping } from './userns.ts';
 import { MOUNT_OPTION_KEYS, type MountCreateOptions, type MountStoredConfig, validateMountOptions } from './options-mounts.ts';
 import { LIMIT_OPTION_KEYS, type LimitCreateOptions, type LimitStoredConfig, validateLimitOptions } from './options-limits.ts';
+import { type PortMapping, validatePublish } from './ports.ts';
 
 /** private: a network namespace with loopback only; slirp4netns: one with outbound reach (slirp4netns.ts). */
 export type NetworkMode = 'private' | 'host' | 'none' | 'slirp4netns';
@@ -41,6 +42,8 @@ export interface CreateOptions extends MountCreateOptions, LimitCreateOptions {
   /** podman --uidmap/--gidmap, `CONTAINER:HOST:COUNT` (rootless: HOST is an ID of the rootless namespace). */
   readonly uidMap?: readonly string[] | undefined;
   readonly gidMap?: readonly string[] | undefined;
+  /** `-p` specs, `[[HOST_IP:][HOST_PORT]:]CONTAINER_PORT[/PROTO]` (ports.ts); needs network slirp4netns. */
+  readonly publish?: readonly string[] | undefined;
 }
 
 /** What a container stores: the options minus the image (kept as a row column), resolved. */
@@ -61,11 +64,13 @@ export interface StoredConfig extends MountStoredConfig, LimitStoredConfig {
   readonly userns?: 'host' | 'keep-id';
   readonly uidMap?: readonly string[];
   readonly gidMap?: readonly string[];
+  /** Host port 0: chosen at each start (the chosen ones are in the run dir, slirp4netns.ts publishedPorts). */
+  readonly publish?: readonly PortMapping[];
 }
 
 const KNOWN = new Set([
   'image', 'command', 'entrypoint', 'env', 'workdir', 'user', 'name', 'runtime', 'autoRemove', 'interactive', 'hostname',
-  'network', 'labels', 'tty', 'stopSignal', 'stopTimeout', 'userns', 'uidMap', 'gidMap',
+  'network', 'labels', 'tty', 'stopSignal', 'stopTimeout', 'userns', 'uidMap', 'gidMap', 'publish',
   ...MOUNT_OPTION_KEYS,
   ...LIMIT_OPTION_KEYS,
 ]);
@@ -104,6 +109,7 @@ export function validateCreateOptions(o: CreateOptions): StoredConfig {
   for (const m of [...(uidMap ?? []), ...(gidMap ?? [])]) parseIdMapping(m, '--uidmap/--gidmap');
   const command = strings('command', o.command);
   const entrypoint = strings('entrypoint', o.entrypoint);
+  const publish = validatePublish(strings('publish', o.publish) ?? [], network);
   const mountConfig = validateMountOptions(o, network); // options-mounts.ts
   const limitConfig = validateLimitOptions(o); // options-limits.ts
   return {
@@ -124,5 +130,6 @@ export function validateCreateOptions(o: CreateOptions): StoredConfig {
     ...(o.userns !== undefined ? { userns: o.userns } : {}),
     ...(uidMap !== undefined && uidMap.length > 0 ? { uidMap } : {}),
     ...(gidMap !== undefined && gidMap.length > 0 ? { gidMap } : {}),
+    ...(publish.length > 0 ? { publish } : {}),
   };
 }

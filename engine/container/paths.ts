@@ -40,6 +40,8 @@ export interface ContainerPaths {
   readonly attachSocket: string;
   /** Where the runtime sends a TTY's pty master (--console-socket), next to the attach socket. */
   readonly consoleSocket: string;
+  /** slirp4netns' API socket (published ports), next to the attach socket. */
+  readonly slirpApiSocket: string;
   readonly cleanupLog: string;
 }
 
@@ -91,6 +93,7 @@ export function containerPaths(root: string, runRoot: string, id: string): Conta
     runtimeLog: join(runDir, 'runtime.log'),
     attachSocket: attachSocketPath(runRoot, id),
     consoleSocket: socketPath(runRoot, `${id.slice(0, 16)}.tty`),
+    slirpApiSocket: socketPath(runRoot, `${id.slice(0, 16)}.slirp`),
     cleanupLog: join(runRoot, 'containers', `${id}.cleanup.log`),
   };
 }

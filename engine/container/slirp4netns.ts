@@ -16,8 +16,9 @@
  * sweep for run directories a crash left): stop slirp4netns, unmount and remove the namespace file.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, constants, accessSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, accessSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { isErrno } from '../../storage/errors.ts';
@@ -26,6 +27,7 @@ import { isOwnerAlive } from '../../storage/owner.ts';
 import { EngineError } from '../errors.ts';
 import { userNamespaceHelper } from '../rootless/holder.ts';
 import { lookup, searchDirs } from '../runtime/locate.ts';
+import { assignHostPorts, type PortMapping } from './ports.ts';
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 2_000;
@@ -53,6 +55,7 @@ export async function slirp4netnsInfo(path: string): Promise<Slirp4netnsInfo> {
 const netnsFile = (runDir: string) => join(runDir, 'netns');
 const pidFile = (runDir: string) => join(runDir, 'slirp4netns.pid');
 const logFile = (runDir: string) => join(runDir, 'slirp4netns.log');
+const portsFile = (runDir: string) => join(runDir, 'ports.json');
 
 function tunError(): EngineError {
   return new EngineError('NETWORK_UNAVAILABLE',
@@ -63,7 +66,7 @@ function tunError(): EngineError {
  * Makes the container's network namespace and starts slirp4netns on it; returns the namespace's path for
  * config.json. Whatever an earlier run left in `runDir` is torn down first. On failure nothing is left.
  */
-export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string | undefined }): Promise<string> {
+export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string | undefined; ports?: readonly PortMapping[]; apiSocket?: string }): Promise<string> {
   if (o.slirp4netns === undefined) {
     throw new EngineError('NETWORK_UNAVAILABLE', 'slirp4netns is not installed: install it (apt-get install slirp4netns), or give the container --network none (or private: loopback only)');
   }
@@ -80,10 +83,21 @@ export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string 
     rmSync(ns, { force: true });
     throw new EngineError('RUNTIME_FAILED', `making the container's network namespace: ${made.stderr.trim() || made.message}`);
   }
+  const ports = o.ports ?? [];
+  const api = ports.length > 0 ? o.apiSocket : undefined;
   try {
-    const pid = await startSlirp(o.slirp4netns, ns, o.runDir);
+    if (api !== undefined) {
+      mkdirSync(dirname(api), { recursive: true, mode: 0o700 });
+      rmSync(api, { force: true });
+    }
+    const pid = await startSlirp(o.slirp4netns, ns, o.runDir, api);
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     writeFileSync(pidFile(o.runDir), `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}\n`);
+    if (api !== undefined) {
+      const assigned = await assignHostPorts(ports);
+      for (const m of assigned) await addHostForward(api, m);
+      writeFileSync(portsFile(o.runDir), JSON.stringify(assigned));
+    }
   } catch (e) {
     await teardownSlirp4netns(o.runDir);
     throw e;
@@ -91,10 +105,11 @@ export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string 
   return ns;
 }
 
-async function startSlirp(path: string, ns: string, runDir: string): Promise<number> {
+async function startSlirp(path: string, ns: string, runDir: string, apiSocket: string | undefined): Promise<number> {
   const log = openSync(logFile(runDir), 'w', 0o600);
   const child = spawn(path, [
     '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
+    ...(apiSocket !== undefined ? [`--api-socket=${apiSocket}`] : []),
     '--ready-fd=3', '--netns-type=path', ns, 'tap0',
   ], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
   closeSync(log);
@@ -120,6 +135,43 @@ async function startSlirp(path: string, ns: string, runDir: string): Promise<num
   } finally {
     ready.destroy();
     child.unref();
+  }
+}
+
+/**
+ * One host forward through slirp4netns' API socket (one JSON request per connection, one answer):
+ * `{"execute":"add_hostfwd",…}` → `{"return":{"id":N}}` or `{"error":{"desc":"…"}}`.
+ */
+async function addHostForward(apiSocket: string, m: PortMapping): Promise<void> {
+  const request = { execute: 'add_hostfwd', arguments: { proto: m.protocol, host_addr: m.hostIp || '0.0.0.0', host_port: m.hostPort, guest_addr: SLIRP.address, guest_port: m.containerPort } };
+  const answer = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(apiSocket, () => socket.end(JSON.stringify(request)));
+    socket.setTimeout(READY_TIMEOUT_MS, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (b: Buffer) => chunks.push(b));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  }).catch((e: unknown) => {
+    throw new EngineError('RUNTIME_FAILED', `slirp4netns: publishing port ${m.hostPort}: ${(e as Error).message}`, { cause: e });
+  });
+  let parsed: { return?: unknown; error?: { desc?: string } } | undefined;
+  try {
+    parsed = JSON.parse(answer) as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.return !== undefined) return;
+  const why = parsed?.error?.desc ?? (answer.trim() || 'no answer');
+  throw new EngineError('NETWORK_UNAVAILABLE', `cannot publish ${m.hostIp || '0.0.0.0'}:${m.hostPort}->${m.containerPort}/${m.protocol}: ${why}`);
+}
+
+/** The published ports of a running container, with the host ports slirp4netns forwards (chosen ones included). */
+export function publishedPorts(runDir: string): PortMapping[] | undefined {
+  try {
+    return JSON.parse(readFileSync(portsFile(runDir), 'utf8')) as PortMapping[];
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
+    throw e;
   }
 }
 
@@ -151,6 +203,11 @@ export async function teardownSlirp4netns(runDir: string): Promise<void> {
     if (isOwnerAlive(owner)) signal(pid, 'SIGKILL');
   }
   if (owner !== undefined) rmSync(pidFile(runDir), { force: true });
+  try {
+    rmSync(portsFile(runDir), { force: true });
+  } catch (e) {
+    if (!isErrno(e, 'ENOTDIR')) throw e;
+  }
   const ns = netnsFile(runDir);
   try {
     if (isMountPoint(ns)) await unmount(ns);

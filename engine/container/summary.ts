@@ -3,6 +3,7 @@ import type { ContainerRecord } from '../../storage/container-store.ts';
 import { isEngineError } from '../errors.ts';
 import { formatReference, parseReference } from '../image/reference.ts';
 import type { StoredConfig } from './options.ts';
+import type { PortMapping } from './ports.ts';
 
 export interface ContainerSummary {
   readonly id: string;
@@ -17,6 +18,8 @@ export interface ContainerSummary {
   readonly exitCode: number | undefined;
   readonly runtime: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Published ports: the host ports in use while it runs, else as asked (host port 0: chosen at start). */
+  readonly ports: readonly PortMapping[];
 }
 
 /** `busybox` → `docker.io/library/busybox:latest`; an ID or a bad name stays as typed. */
@@ -29,7 +32,7 @@ export function normalisedName(text: string): string {
   }
 }
 
-export function summary(r: ContainerRecord): ContainerSummary {
+export function summary(r: ContainerRecord, running?: readonly PortMapping[]): ContainerSummary {
   const cfg = r.config as StoredConfig;
   return {
     id: r.id,
@@ -44,5 +47,6 @@ export function summary(r: ContainerRecord): ContainerSummary {
     exitCode: r.exitCode,
     runtime: r.runtime,
     labels: cfg.labels,
+    ports: (r.state === 'running' ? running : undefined) ?? cfg.publish ?? [],
   };
 }

@@ -179,6 +179,27 @@ describe('rootless', () => {
     }
   });
 
+  it('-p: a host port of the user forwards into the container (slirp4netns host forward); a port below 1024 is refused', async () => {
+    const probe = await listen('127.0.0.1', 'x');
+    const port = probe.port;
+    probe.server.close();
+    const id = (await as(['run', '-d', '-p', `127.0.0.1:${port}:80`, alpine, 'sh', '-c', 'while true; do printf "HTTP/1.0 200 OK\\r\\n\\r\\nrootless %s\\n" "$(id -u)" | nc -l -p 80; done'], 0)).stdout.trim();
+    try {
+      let body = '';
+      for (let i = 0; i < 50 && body === ''; i++) {
+        body = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => '');
+        if (body === '') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(body).toBe('rootless 0\n');
+      expect((await as(['port', id], 0)).stdout).toBe(`80/tcp -> 127.0.0.1:${port}\n`);
+    } finally {
+      await as(['rm', '-f', id], 0);
+    }
+    const low = await as(['run', '--rm', '-p', '127.0.0.1:81:80', alpine, 'true'], 125);
+    expect(low.stderr).toBe('Error: cannot publish 127.0.0.1:81/tcp: permission denied (ports below 1024 need root)\n');
+    expect(await slirps(users.full)).toEqual([]);
+  });
+
   it('slirp4netns with /dev/net/tun closed to the user: one line that says what to do; --network none still runs', async () => {
     const before = (await as(['ps', '-a', '-q'], 0)).stdout;
     chmodSync(TUN, 0o600);
