@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
 import { cliMain, warmUp } from './cli-main.ts';
-import { warmUpEngine } from '../engine/snapshot-warm-up.ts';
+import { warmUpEngine } from '../engine/index.ts';
 
 /** Stands in for `import.meta.url` in the snapshot bundle (esbuild `define`); set before anything reads it. */
 declare global {

@@ -29,3 +29,5 @@ export type { RuntimeProfile, RuntimeKind } from './runtime/profiles.ts';
 export type { DefaultRuntimeSetting } from './runtime/registration.ts';
 export type { SystemInfo, OciRuntimeInfo } from './info.ts';
 export { prepareUserNamespace, type UserNamespaceEntry } from './rootless/enter.ts';
+/** Internal: the CLI's start-up snapshot build runs it (engine/snapshot-warm-up.ts); no use to a program. */
+export { warmUpEngine } from './snapshot-warm-up.ts';

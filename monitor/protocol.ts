@@ -69,6 +69,12 @@ export interface LaunchSpec {
   terminalSize?: { rows: number; cols: number };
   /** The runtime is told to `--detach`: it exits once the process runs, and the monitor (a subreaper) waits for the process in pidFile. runc needs it for a TTY. */
   runtimeDetaches?: boolean;
+  /**
+   * With runtimeDetaches, `argv` is a `create`: once it has exited 0 and the TTY's master is the monitor's
+   * (its size set), the monitor runs this (`RUNTIME start ID`), which exits once the process runs. For a
+   * runtime that ignores process.consoleSize (runsc), the only way the size is there before the process runs.
+   */
+  startArgv?: readonly string[];
   /** The container's root filesystem mount: unmounted by the monitor after the exit unless the engine cleaned up. Absolute. */
   unmount?: string;
   /** Run after the exit file is written (the engine's cleanup: unmount, runtime state, --rm). Its output goes to exitCommandLog if given. */
@@ -139,6 +145,7 @@ export function launchArgv(s: LaunchSpec): string[] {
     if (spec.terminalSize !== undefined) args.push('--tty-size', `${spec.terminalSize.rows}x${spec.terminalSize.cols}`);
   }
   if (spec.runtimeDetaches === true) args.push('--runtime-detaches');
+  for (const a of spec.startArgv ?? []) args.push('--start-arg', a);
   if (spec.unmount !== undefined) args.push('--unmount', spec.unmount);
   if (spec.oomCgroup !== undefined) args.push('--oom-cgroup', spec.oomCgroup);
   if (spec.exitCommandLog !== undefined) args.push('--exit-command-log', spec.exitCommandLog);
@@ -334,6 +341,11 @@ function validateLaunchSpec(value: unknown): LaunchSpec {
     const cols = int(size, 'cols', `${what} terminalSize`, 1);
     if (rows > 65535 || cols > 65535) throw new ProtocolError(`${what}: \`terminalSize\` is larger than 65535x65535`);
     spec.terminalSize = { rows, cols };
+  }
+  if (o['startArgv'] !== undefined) {
+    spec.startArgv = strings(o, 'startArgv', what);
+    if (spec.startArgv[0] === '') throw new ProtocolError(`${what}: \`startArgv[0]\` is empty`);
+    if (spec.runtimeDetaches !== true) throw new ProtocolError(`${what}: \`startArgv\` needs \`runtimeDetaches\``);
   }
   if (o['exitCommand'] !== undefined) {
     spec.exitCommand = strings(o, 'exitCommand', what);

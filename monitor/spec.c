@@ -19,8 +19,9 @@ static int fail(char *err, size_t size, const char *what, const char *detail)
 	return -1;
 }
 
-static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_command, char *err, size_t err_size)
+static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_command, char **start_argv, char *err, size_t err_size)
 {
+	size_t start_argv_len = 0;
 	const char *tty_size = NULL;
 	const struct value_option options[] = {
 		{"--cid", &spec->container_id, false},
@@ -56,17 +57,22 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 			continue;
 		}
 		bool is_exit_arg = strcmp(arg, "--exit-command-arg") == 0;
+		bool is_start_arg = strcmp(arg, "--start-arg") == 0;
 		const struct value_option *opt = NULL;
-		for (size_t k = 0; k < noptions && !is_exit_arg; k++)
+		for (size_t k = 0; k < noptions && !is_exit_arg && !is_start_arg; k++)
 			if (strcmp(arg, options[k].name) == 0)
 				opt = &options[k];
-		if (opt == NULL && !is_exit_arg)
+		if (opt == NULL && !is_exit_arg && !is_start_arg)
 			return fail(err, err_size, "unknown option ", arg);
 		if (i + 1 >= argc)
 			return fail(err, err_size, arg, " needs a value");
 		const char *value = argv[++i];
 		if (is_exit_arg) {
 			exit_command[exit_command_len++] = argv[i];
+			continue;
+		}
+		if (is_start_arg) {
+			start_argv[start_argv_len++] = argv[i];
 			continue;
 		}
 		if (*opt->value != NULL)
@@ -107,6 +113,13 @@ static int parse(int argc, char **argv, struct launch_spec *spec, char **exit_co
 		spec->tty_rows = (unsigned short)rows;
 		spec->tty_cols = (unsigned short)cols;
 	}
+	if (start_argv_len > 0) {
+		if (!spec->runtime_detaches)
+			return fail(err, err_size, "--start-arg needs --runtime-detaches", "");
+		if (start_argv[0][0] == '\0')
+			return fail(err, err_size, "the start command (first --start-arg) is empty", "");
+		spec->start_argv = start_argv;
+	}
 	if (exit_command_len > 0) {
 		if (exit_command[0][0] == '\0')
 			return fail(err, err_size, "the exit command (first --exit-command-arg) is empty", "");
@@ -120,10 +133,16 @@ int parse_launch_spec(int argc, char **argv, struct launch_spec *spec, char *err
 	memset(spec, 0, sizeof *spec);
 	/* At most argc arguments of the exit command, and its NULL. Kept for the monitor's lifetime. */
 	char **exit_command = calloc((size_t)argc + 1, sizeof *exit_command);
-	if (exit_command == NULL)
+	char **start_argv = calloc((size_t)argc + 1, sizeof *start_argv);
+	if (exit_command == NULL || start_argv == NULL) {
+		free(exit_command);
+		free(start_argv);
 		return fail(err, err_size, "out of memory", "");
-	int r = parse(argc, argv, spec, exit_command, err, err_size);
+	}
+	int r = parse(argc, argv, spec, exit_command, start_argv, err, err_size);
 	if (r != 0 || spec->exit_command == NULL)
 		free(exit_command);
+	if (r != 0 || spec->start_argv == NULL)
+		free(start_argv);
 	return r;
 }

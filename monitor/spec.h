@@ -3,7 +3,8 @@
  *
  *   tsengine-monitor --cid ID --log PATH --exit-file PATH --pid-file PATH [--runtime-log PATH]
  *       [--stdin] [--attach-socket PATH] [--attached] [--console-socket PATH [--tty-size ROWSxCOLS]]
- *       [--runtime-detaches] [--oom-cgroup DIR] [--exit-command-log PATH] [--exit-command-arg ARG]... -- RUNTIME [ARG]...
+ *       [--runtime-detaches] [--start-arg ARG]... [--oom-cgroup DIR] [--exit-command-log PATH] [--exit-command-arg ARG]...
+ *       -- RUNTIME [ARG]...
  *
  * Every option takes the next argument whole as its value, so a value may start with "--". The runtime's
  * environment is the monitor's own. Paths are absolute (the monitor runs in /).
@@ -45,6 +46,10 @@ struct launch_spec {
 	const char *exit_command_log;
 	/* NULL-terminated; NULL when there is no exit command. */
 	char **exit_command;
+	/* With runtime_detaches: the command line that starts the container once RUNTIME (then a `create`) has
+	 * exited 0 and its console master, if any, is ours with its size set (runsc ignores process.consoleSize,
+	 * so its terminal gets the size before the process runs only this way). NULL-terminated, or NULL. */
+	char **start_argv;
 	/* NULL-terminated, at least one element: the runtime command line, run in the foreground. */
 	char **runtime_argv;
 };

@@ -346,6 +346,8 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 		 const sigset_t *wait_mask, struct outcome *o)
 {
 	const int64_t spawned = mono_ns();
+	/* create, then start (spec->start_argv): `runtime` is the create until it exits, then the start. */
+	bool start_pending = spec->start_argv != NULL;
 	int64_t next_pid_poll = spawned; /* the first poll right away */
 	int64_t drain_deadline = 0;
 	bool exited = false, runtime_gone = false;
@@ -360,6 +362,17 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 					if (errno == EINTR)
 						continue;
 					break; /* ECHILD: nobody left */
+				}
+				if (r == runtime && start_pending && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+					/* Created: its terminal (sent during create) gets its size before the process runs. */
+					start_pending = false;
+					if (console.listen_fd >= 0 && streams[TTY].fd < 0)
+						take_console(spec, &streams[TTY]);
+					int e = spawn_process(spec->start_argv, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, &runtime);
+					if (e == 0)
+						continue;
+					snprintf(reason, sizeof reason, "cannot run %s: %s", spec->start_argv[0], strerror(e));
+					st = EXIT_CANNOT_RUN << 8;
 				}
 				if (r == runtime) {
 					runtime_gone = true;
@@ -401,7 +414,7 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 			}
 		}
 		int64_t now = mono_ns();
-		if (!exited && !o->started && now >= next_pid_poll) {
+		if (!exited && !o->started && !start_pending && now >= next_pid_poll) {
 			pid_t pid = read_pid_file(spec->pid_file);
 			if (pid > 0)
 				mark_started(o, pid, wall_now());
@@ -434,7 +447,7 @@ static int watch(const struct launch_spec *spec, pid_t runtime, struct stream st
 		int64_t wait_ns = -1;
 		if (exited)
 			wait_ns = drain_deadline - now;
-		else if (!o->started)
+		else if (!o->started && !start_pending)
 			wait_ns = next_pid_poll - now;
 		struct timespec timeout = {wait_ns / 1000000000, wait_ns % 1000000000};
 		if (ppoll(fds, n, wait_ns >= 0 ? &timeout : NULL, wait_mask) < 0)

@@ -172,18 +172,22 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
     signal?.throwIfAborted();
     const hostNetwork = cfg.network === 'host';
     const oomCgroup = d.rootless === undefined ? memoryCgroupDir(cgroupsPathFor(rec.id)) : undefined;
+    const runOptions = {
+      id: rec.id,
+      bundle: paths.bundle,
+      pidFile: paths.pidFile,
+      logFile: paths.runtimeLog,
+      hostNetwork,
+      noCgroups: d.rootless !== undefined,
+      ...(tty ? { consoleSocket: paths.consoleSocket } : {}),
+    };
+    // runsc ignores process.consoleSize: create, size the terminal, start (monitor/protocol.ts startArgv).
+    const split = tty && runtime.ignoresConsoleSize;
     const spec: LaunchSpec = {
         v: 1,
         containerId: rec.id,
-        argv: runtime.runArgv({
-          id: rec.id,
-          bundle: paths.bundle,
-          pidFile: paths.pidFile,
-          logFile: paths.runtimeLog,
-          hostNetwork,
-          noCgroups: d.rootless !== undefined,
-          ...(tty ? { consoleSocket: paths.consoleSocket } : {}),
-        }),
+        argv: split ? runtime.createArgv(runOptions) : runtime.runArgv(runOptions),
+        ...(split ? { startArgv: runtime.startArgv(runOptions) } : {}),
         logPath: paths.log,
         exitFile: paths.exitFile,
         pidFile: paths.pidFile,
@@ -191,7 +195,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
         stdin: cfg.interactive,
         attachSocket: paths.attachSocket,
         ...(o.attach === true ? { attached: true } : {}),
-        ...(tty ? { consoleSocket: paths.consoleSocket, runtimeDetaches: runtime.consoleNeedsDetach } : {}),
+        ...(tty ? { consoleSocket: paths.consoleSocket, runtimeDetaches: split || runtime.consoleNeedsDetach } : {}),
         ...(tty && o.terminalSize ? { terminalSize: { rows: o.terminalSize.rows, cols: o.terminalSize.cols } } : {}),
         // Unmounting is all most containers need after they exit, and the monitor does that itself; the
         // exit command (a node process) only for what it cannot: --rm, stopping slirp4netns.

@@ -76,20 +76,34 @@ export class OciCliRuntime {
    * the reason as an error entry in `logFile`.
    */
   runArgv(o: RunArgvOptions): string[] {
+    return this.#bundleArgv('run', o, this.#consoleArgs(o.consoleSocket, this.consoleNeedsDetach));
+  }
+
+  #bundleArgv(verb: 'run' | 'create', o: RunArgvOptions, console: readonly string[]): string[] {
     checkId(o.id);
     for (const [k, v] of [['bundle', o.bundle], ['pidFile', o.pidFile], ['logFile', o.logFile]] as const) {
       if (v !== undefined && !isAbsolute(v)) throw new EngineError('INVALID_ARGUMENT', `Expected \`${k}\` to be an absolute path, got "${v}"`);
     }
-    return [
-      ...this.#globalArgv(o),
-      'run',
-      '--bundle',
-      o.bundle,
-      '--pid-file',
-      o.pidFile,
-      ...this.#consoleArgs(o.consoleSocket, this.consoleNeedsDetach),
-      o.id,
-    ];
+    return [...this.#globalArgv(o), verb, '--bundle', o.bundle, '--pid-file', o.pidFile, ...console, o.id];
+  }
+
+  /**
+   * Pure: `create` (with a TTY: `--console-socket`), the first half of a run for runtimes that ignore
+   * process.consoleSize (traits.ts ignoresConsoleSize); the monitor then runs startArgv.
+   */
+  createArgv(o: RunArgvOptions): string[] {
+    return this.#bundleArgv('create', o, this.#consoleArgs(o.consoleSocket, false)); // create always detaches
+  }
+
+  /** Pure: `start ID`, the second half (createArgv). */
+  startArgv(o: Pick<RunArgvOptions, 'id' | 'logFile' | 'hostNetwork' | 'noCgroups'>): string[] {
+    checkId(o.id);
+    return [...this.#globalArgv(o), 'start', o.id];
+  }
+
+  /** Whether a TTY container runs as create + start (traits.ts ignoresConsoleSize). */
+  get ignoresConsoleSize(): boolean {
+    return RUNTIME_TRAITS[this.profile.kind].ignoresConsoleSize === true;
   }
 
   /** `--console-socket` needs `--detach` (traits.ts): the process outlives the runtime and its monitor reaps it. */

@@ -55,6 +55,11 @@ export interface RuntimeTraits {
   readonly consoleNeedsDetach?: boolean;
   /** The same for `exec` only: runsc 2022-12's foreground `exec` never connects to --console-socket (checked). */
   readonly execConsoleNeedsDetach?: boolean;
+  /**
+   * It leaves process.consoleSize alone (runsc 2022-12, checked: `stty size` says 0 0): a TTY container is
+   * then run as `create` + `start`, so the monitor sets the size on the master in between.
+   */
+  readonly ignoresConsoleSize?: boolean;
   /** Why `exec` with a TTY does not work, when it does not (checked by trying). */
   readonly execTtyUnsupported?: string;
   /** Capabilities it refuses to parse in a process spec (`--privileged` leaves them out). */
@@ -94,6 +99,7 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
   },
   runsc: {
     execConsoleNeedsDetach: true,
+    ignoresConsoleSize: true,
     // "error creating capabilities: unknown capability \"CAP_PERFMON\"" (checked): newer than its table.
     unknownCapabilities: ['CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'],
     // `runsc flags`: "-oci-seccomp  Enables loading OCI seccomp filters inside the sandbox." Without it linux.seccomp

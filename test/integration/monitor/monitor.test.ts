@@ -266,6 +266,10 @@ describe('protocol', () => {
       '--cid', 'abc', '--log', '/l', '--exit-file', '/e', '--pid-file', '/p', '--attached', '--console-socket', '/c', '--tty-size', '33x101',
       '--runtime-detaches', '--', 'crun',
     ]);
+    // create, then start (runsc: the terminal is sized between the two).
+    expect(launchArgv({ ...tty, argv: ['runsc', 'create', 'abc'], startArgv: ['runsc', 'start', 'abc'] }).slice(-11)).toEqual([
+      '--runtime-detaches', '--start-arg', 'runsc', '--start-arg', 'start', '--start-arg', 'abc', '--', 'runsc', 'create', 'abc',
+    ]);
     expect(monitorTitle('0123456789abcdef')).toBe('tsengine-monitor 0123456789ab');
     const exited: MonitorEvent = { v: 1, type: 'exited', record: { v: 1, exitCode: 137, signal: 'SIGKILL', finishedAt: new Date().toISOString() } };
     const line = encodeEvent(exited);
@@ -292,6 +296,8 @@ describe('protocol', () => {
     [{ ...full, attached: 'yes' }, /`attached` to be a boolean/],
     [{ ...full, env: { A: 1 } }, /`env.A`/],
     [{ ...full, exitCommand: [''] }, /`exitCommand\[0\]` is empty/],
+    [{ ...full, startArgv: ['runsc', 'start', 'abc'] }, /`startArgv` needs `runtimeDetaches`/],
+    [{ ...full, runtimeDetaches: true, startArgv: [''] }, /`startArgv\[0\]` is empty/],
   ])('rejects the launch spec %o', (spec, message) => {
     expect(() => launchArgv(spec as unknown as LaunchSpec)).toThrow(ProtocolError);
     expect(() => launchArgv(spec as unknown as LaunchSpec)).toThrow(message);

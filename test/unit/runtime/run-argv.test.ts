@@ -72,3 +72,15 @@ describe('OciCliRuntime.runArgv', () => {
     }
   });
 });
+
+describe('OciCliRuntime.createArgv / startArgv (a TTY for a runtime that ignores process.consoleSize)', () => {
+  it('create takes the bundle, pid file and console socket (never --detach: create always returns); start the same global args', () => {
+    const r = new OciCliRuntime(runsc);
+    const o = { ...req, hostNetwork: false, consoleSocket: '/run/t/s/abc.tty' };
+    const global = ['/usr/bin/runsc', '--root', runsc.stateRoot, ...jsonLog, '--network=none'];
+    expect(r.createArgv(o)).toEqual([...global, 'create', '--bundle', req.bundle, '--pid-file', req.pidFile, '--console-socket', o.consoleSocket, req.id]);
+    expect(r.startArgv(o)).toEqual([...global, 'start', req.id]);
+    expect(r.ignoresConsoleSize).toBe(true);
+    expect(new OciCliRuntime(crun).ignoresConsoleSize).toBe(false);
+  });
+});
