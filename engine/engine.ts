@@ -15,6 +15,7 @@ import { EngineError } from './errors.ts';
 import { systemInfo, type SystemInfo } from './info.ts';
 import { Conformance } from './runtime/conformance/conformance.ts';
 import { loadRegistriesConf, type RegistriesConf } from './image/short-names.ts';
+import { type DetachKeysSetting, loadDetachKeys } from './config/detach-keys.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.ts';
 import type { RegistryClient } from './registry/client.ts';
 import { userNamespaceRequired } from './rootless/enter.ts';
@@ -22,6 +23,8 @@ import { explainUnmappedId } from './rootless/explain.ts';
 import { rootlessIds } from './rootless/ids.ts';
 import { findSlirp4netns } from './container/slirp4netns.ts';
 import { Volumes } from './volume/volumes.ts';
+import { loadStorageConf, type StorageConf } from './config/storage-conf.ts';
+import { lookup, searchDirs } from './runtime/locate.ts';
 
 export class Engine {
   readonly options: ResolvedEngineOptions;
@@ -38,6 +41,8 @@ export class Engine {
   /** Connection pools this engine made (none when the embedder injected a dispatcher); closed by close(). */
   #agents: { close(): Promise<void> }[] = [];
   #registriesConf: RegistriesConf | undefined;
+  #detachKeys: { setting: DetachKeysSetting | undefined } | undefined;
+  #storageConf: StorageConf | undefined;
   #closed = false;
 
   private constructor(options: ResolvedEngineOptions, store: Store) {
@@ -80,6 +85,10 @@ export class Engine {
       runtime: (name) => this.runtimes.get(name),
       exitCommand: (id) => [...cleanupCommand(), '--root', options.root, '--runroot', options.runRoot, id],
       xattrNamespace: options.rootless ? 'user' : 'trusted',
+      overlay: () => {
+        const conf = this.#storage();
+        return { mountProgram: conf.mountProgram, mountOptions: conf.mountOptions, findFuseOverlayfs: () => findFuseOverlayfs(options.env['PATH']) };
+      },
       rootless: rootlessIds(options),
       slirp4netns: () => (slirp ??= { path: findSlirp4netns(options.env['PATH']) }).path,
     });
@@ -129,7 +138,21 @@ export class Engine {
   /** podman's `info`: host, default and known runtimes, store, registries, versions. */
   async info(o: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
     const { root, runRoot, rootless } = this.options;
-    return systemInfo({ root, runRoot, rootless, runtimes: this.runtimes, containers: this.containers, images: this.images, registriesConf: () => this.#conf(), slirp4netns: findSlirp4netns(this.options.env['PATH']) }, o);
+    return systemInfo({ root, runRoot, rootless, runtimes: this.runtimes, containers: this.containers, images: this.images, registriesConf: () => this.#conf(), slirp4netns: findSlirp4netns(this.options.env['PATH']), storageConf: this.#storage(), fuseOverlayfs: findFuseOverlayfs(this.options.env['PATH']) }, o);
+  }
+
+  /** storage.conf (engine/config/storage-conf.ts), read once, when a container is first started or by info. */
+  #storage(): StorageConf {
+    return (this.#storageConf ??= loadStorageConf(this.options.env, this.options.rootless));
+  }
+
+  /**
+   * containers.conf `[engine] detach_keys`, the default for attaching front ends (`keys: ''` disables
+   * detaching); undefined when no file sets it. Read on first call, once per Engine.
+   */
+  configuredDetachKeys(): DetachKeysSetting | undefined {
+    this.#detachKeys ??= { setting: loadDetachKeys(this.options.env, configUid(this.options)) };
+    return this.#detachKeys.setting;
   }
 
   #conf(): RegistriesConf {
@@ -181,6 +204,11 @@ export class Engine {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** fuse-overlayfs on PATH (or the usual system directories), absolute; undefined when not installed. */
+function findFuseOverlayfs(pathVar: string | undefined): string | undefined {
+  return lookup('fuse-overlayfs', searchDirs(pathVar)).found;
 }
 
 /**

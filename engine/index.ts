@@ -28,6 +28,7 @@ export type { Runtimes, RuntimeInfo, RuntimeEditResult } from './runtime/runtime
 export type { RuntimeProfile, RuntimeKind } from './runtime/profiles.ts';
 export type { DefaultRuntimeSetting } from './runtime/registration.ts';
 export type { SystemInfo, OciRuntimeInfo } from './info.ts';
+export type { DetachKeysSetting } from './config/detach-keys.ts';
 export { prepareUserNamespace, type UserNamespaceEntry } from './rootless/enter.ts';
 /** Internal: the CLI's start-up snapshot build runs it (engine/snapshot-warm-up.ts); no use to a program. */
 export { warmUpEngine } from './snapshot-warm-up.ts';

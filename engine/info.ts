@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { packageRoot } from '../storage/package-root.ts';
 import type { Containers } from './container/containers.ts';
 import type { Images } from './image/images.ts';
@@ -15,6 +15,9 @@ import { placeOf } from './runtime/registration.ts';
 import { parseIdMap } from './rootless/paths.ts';
 import type { RuntimeInfo, Runtimes } from './runtime/runtimes.ts';
 import { slirp4netnsInfo } from './container/slirp4netns.ts';
+import type { StorageConf } from './config/storage-conf.ts';
+import { overlayKindOf, recordedOverlayKind } from '../storage/overlay-kind.ts';
+import { execa } from 'execa';
 
 export interface OciRuntimeInfo {
   readonly Name: string;
@@ -63,8 +66,17 @@ export interface SystemInfo {
     readonly ConfigFiles: readonly string[];
     /** podman's store.graphDriverName: always overlay. */
     readonly GraphDriverName: 'overlay';
-    /** Which overlay: the kernel's (rootless: inside the user namespace, `userxattr`). No FUSE fallback yet. */
-    readonly OverlayKind: 'native' | 'native (userxattr, in the user namespace)';
+    /**
+     * Which overlay mounts containers (storage/overlay-kind.ts): the kernel's (rootless: inside the user
+     * namespace, `userxattr`), or fuse-overlayfs (storage.conf's mount_program, or the store fell back to it).
+     */
+    readonly OverlayKind: 'native' | 'native (userxattr, in the user namespace)' | 'fuse-overlayfs';
+    /** podman's store.graphOptions: `overlay.mount_program` (Executable, Package, Version) when FUSE is used. */
+    readonly GraphOptions: Readonly<Record<string, unknown>>;
+    /** podman's store.graphStatus: `Native Overlay Diff` ("true" with the kernel's overlay). */
+    readonly GraphStatus: Readonly<Record<string, string>>;
+    /** The storage.conf read (mount_program, mountopt), when one exists. */
+    readonly StorageConfigFile?: string;
   };
   readonly Registries: { readonly search: readonly string[] };
   readonly Version: { readonly Version: string; readonly NodeVersion: string; readonly OsArch: string };
@@ -87,6 +99,10 @@ export interface InfoDeps {
   readonly registriesConf: () => RegistriesConf;
   /** The slirp4netns binary, when installed. */
   readonly slirp4netns?: string | undefined;
+  /** storage.conf's overlay keys. */
+  readonly storageConf: StorageConf;
+  /** fuse-overlayfs on PATH, when installed. */
+  readonly fuseOverlayfs?: string | undefined;
 }
 
 /** Node's process.arch → Go's GOARCH, as podman prints it. */
@@ -105,6 +121,8 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
   const goArch = GOARCH[arch()] ?? arch();
   const slirp = d.slirp4netns !== undefined ? await slirp4netnsInfo(d.slirp4netns) : undefined;
   const slirpText = slirp && `slirp4netns (${slirp.path}, version ${slirp.version || 'unknown'})`;
+  const kind = overlayKindOf({ mountProgram: d.storageConf.mountProgram, recorded: recordedOverlayKind(d.root) });
+  const program = kind === 'fuse-overlayfs' ? d.storageConf.mountProgram ?? d.fuseOverlayfs : undefined;
   return {
     Host: {
       Arch: goArch,
@@ -138,11 +156,21 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
       ImageStore: { Number: images.length },
       ConfigFiles: d.runtimes.config().files,
       GraphDriverName: 'overlay',
-      OverlayKind: d.rootless ? 'native (userxattr, in the user namespace)' : 'native',
+      OverlayKind: kind === 'fuse-overlayfs' ? kind : d.rootless ? 'native (userxattr, in the user namespace)' : 'native',
+      GraphOptions: program !== undefined ? { 'overlay.mount_program': { Executable: program, Version: await programVersion(program) } } : {},
+      GraphStatus: { 'Native Overlay Diff': String(kind === 'native') },
+      ...(d.storageConf.file !== undefined ? { StorageConfigFile: d.storageConf.file } : {}),
     },
     Registries: { search: d.registriesConf().unqualifiedSearchRegistries },
     Version: { Version: packageVersion(), NodeVersion: process.version, OsArch: `linux/${goArch}` },
   };
+}
+
+/** The program's own version line (`fuse-overlayfs: version 1.10`; it prints fusermount3's first), as podman shows it. */
+async function programVersion(path: string): Promise<string> {
+  const r = await execa(path, ['--version'], { reject: false });
+  const lines = r.stdout.split('\n').map((l) => l.trim());
+  return lines.find((l) => l.startsWith(`${basename(path)}:`)) ?? lines[0] ?? '';
 }
 
 function idMap(path: string): IdMap[] {

@@ -12,7 +12,9 @@ export type StorageErrorCode =
   | 'NAME_IN_USE'
   | 'BAD_STATE'
   /** Unpacking in a user namespace: a file's owner is an ID the namespace does not map. */
-  | 'ID_UNMAPPED';
+  | 'ID_UNMAPPED'
+  /** No overlay can be mounted: native overlay refused and fuse-overlayfs missing or unusable (/dev/fuse closed). */
+  | 'OVERLAY_UNAVAILABLE';
 
 export const kEngineError = Symbol.for('tsengine.error');
 

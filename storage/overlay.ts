@@ -8,8 +8,8 @@
  * (the mount runs there, on a thread of its own) and the length is checked, never cut.
  */
 import * as native from './native.ts';
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { isErrno, StorageError } from './errors.ts';
 
 const MAX_OPTIONS = 4095;
@@ -70,14 +70,30 @@ export async function unmount(target: string): Promise<void> {
   }
 }
 
-/** Whether `path` is a mount point in this mount namespace (read from /proc/self/mountinfo). */
+/**
+ * Whether `path` is a mount point in this mount namespace (read from /proc/self/mountinfo, which names
+ * mount points by their real path: a store reached through a symlink is resolved first). Only the parent
+ * is resolved: stat on the mount itself would hang or fail (ENOTCONN) on a FUSE mount whose daemon died.
+ */
 export function isMountPoint(path: string): boolean {
+  const real = join(realParent(dirname(path)), basename(path));
   const info = readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of info.split('\n')) {
     const mountPoint = line.split(' ')[4];
-    if (mountPoint !== undefined && unescapeMountinfo(mountPoint) === path) return true;
+    if (mountPoint === undefined) continue;
+    const p = unescapeMountinfo(mountPoint);
+    if (p === path || p === real) return true;
   }
   return false;
+}
+
+function realParent(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return dir; // nothing there: nothing mounted there either
+    throw e;
+  }
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal (\040 …). */

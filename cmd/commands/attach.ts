@@ -1,7 +1,7 @@
 /** attach CONTAINER: its output from now on, our stdin to it (when it was created with -i), until it exits or we detach. */
 import { EngineError } from '../../engine/index.ts';
 import { defineCommand } from '../command.ts';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
+import { detachKeysFor } from '../parse/detach-keys.ts';
 import { terminalSize } from '../terminal.ts';
 import { attachAndWait } from './attach-output.ts';
 
@@ -11,12 +11,12 @@ export const attach = defineCommand({
   flags: (y) =>
     y
       .positional('container', { type: 'string' })
-      .option('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' })
+      .option('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default: containers.conf detach_keys, else ctrl-p,ctrl-q; "" disables)' })
       .option('no-stdin', { type: 'boolean', default: false, describe: 'Do not attach STDIN' })
       .option('sig-proxy', { type: 'boolean', default: true, describe: 'Proxy received signals to the container' }),
   run: async (ctx, args) => {
-    const detachKeys = parseDetachKeys(typeof args['detach-keys'] === 'string' ? args['detach-keys'] : DEFAULT_DETACH_KEYS, 'attach');
     const engine = await ctx.engine();
+    const detachKeys = await detachKeysFor(args['detach-keys'], async () => engine.configuredDetachKeys(), 'attach');
     const c = await engine.containers.inspect(String(args['container']));
     const stream = await engine.containers.attach(c.Id);
     const tty = c.Config.Tty;

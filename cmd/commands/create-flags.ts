@@ -76,7 +76,7 @@ export const CREATE_FLAGS: readonly FlagDef[] = [
 
 export const RUN_ONLY_FLAGS: readonly FlagDef[] = [
   def('detach', { type: 'boolean', describe: 'Run in the background and print the container ID' }, 'd'),
-  def('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' }),
+  def('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default: containers.conf detach_keys, else ctrl-p,ctrl-q; "" disables)' }),
   def('sig-proxy', { type: 'boolean', default: true, describe: 'Proxy received signals to the container' }),
 ];
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { EngineError, type ExitStatus } from '../../engine/index.ts';
 import { defineCommand, UsageError } from '../command.ts';
 import { parseEnv } from '../parse/env.ts';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
+import { detachKeysFor } from '../parse/detach-keys.ts';
 import { terminalSize } from '../terminal.ts';
 import { pump } from './attach-output.ts';
 import { def, type FlagDef, withFlags } from './create-flags.ts';
@@ -23,7 +23,7 @@ export const EXEC_FLAGS: readonly FlagDef[] = [
   def('user', { type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' }, 'u'),
   def('workdir', { type: 'string', describe: 'Working directory inside the container' }, 'w'),
   def('privileged', { type: 'boolean', describe: 'Give the process every capability' }),
-  def('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' }),
+  def('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default: containers.conf detach_keys, else ctrl-p,ctrl-q; "" disables)' }),
 ];
 
 
@@ -53,7 +53,7 @@ export const exec = defineCommand({
   run: async (ctx, args) => {
     const command = ctx.commandTail;
     if (command.length === 0) throw new UsageError('must provide a non-empty command to start an exec session', 'exec');
-    const detachKeys = parseDetachKeys(typeof args['detach-keys'] === 'string' ? args['detach-keys'] : DEFAULT_DETACH_KEYS, 'exec');
+    const detachKeys = await detachKeysFor(args['detach-keys'], async () => (args['detach'] === true ? undefined : (await ctx.engine()).configuredDetachKeys()), 'exec');
     const tty = args['tty'] === true;
     const interactive = args['interactive'] === true;
     const detach = args['detach'] === true;

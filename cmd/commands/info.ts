@@ -24,6 +24,8 @@ const JSON_NAMES: Readonly<Record<string, string>> = {
 
 /** Sections whose keys podman prints as they are: `version` (Go names), and maps keyed by data (runtime names). */
 const KEEP_KEYS = new Set(['Version', 'OCIRuntimes']);
+/** Maps podman prints with their keys as they are all the way down (store.graphOptions, store.graphStatus). */
+const RAW = new Set(['Version', 'GraphOptions', 'GraphStatus']);
 
 function podmanKeys(v: unknown, keepOwnKeys = false): unknown {
   if (Array.isArray(v)) return v.map((x) => podmanKeys(x));
@@ -32,7 +34,7 @@ function podmanKeys(v: unknown, keepOwnKeys = false): unknown {
     Object.entries(v).map(([k, val]) => [
       keepOwnKeys ? k : (JSON_NAMES[k] ?? `${k.charAt(0).toLowerCase()}${k.slice(1)}`),
       // The version section keeps its Go names all the way down; a data-keyed map keeps only its own keys.
-      k === 'Version' && !keepOwnKeys ? val : podmanKeys(val, KEEP_KEYS.has(k) && !keepOwnKeys),
+      RAW.has(k) && !keepOwnKeys ? val : podmanKeys(val, KEEP_KEYS.has(k) && !keepOwnKeys),
     ]),
   );
 }

@@ -4,7 +4,7 @@ import { defineCommand, UsageError } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { removeEach } from './remove-each.ts';
 import { attachAndWait } from './attach-output.ts';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
+import { detachKeysFor } from '../parse/detach-keys.ts';
 import { terminalSize } from '../terminal.ts';
 
 const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
@@ -31,7 +31,7 @@ export const start = defineCommand({
       .positional('containers', { type: 'string', array: true })
       .option('attach', { alias: 'a', type: 'boolean', default: false, describe: 'Attach to the container\'s output and exit with its code' })
       .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Attach stdin (with -a)' })
-      .option('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default ctrl-p,ctrl-q; "" disables)' })
+      .option('detach-keys', { type: 'string', describe: 'Key sequence for detaching (default: containers.conf detach_keys, else ctrl-p,ctrl-q; "" disables)' })
       .option('sig-proxy', { type: 'boolean', default: true, describe: 'Proxy received signals to the container (with -a)' }),
   run: async (ctx, args) => {
     const engine = await ctx.engine();
@@ -39,7 +39,7 @@ export const start = defineCommand({
     // podman: -i alone attaches too.
     if (args['attach'] || args['interactive']) {
       if (items.length !== 1) throw new UsageError('you cannot start and attach multiple containers at once', 'start');
-      const detachKeys = parseDetachKeys(typeof args['detach-keys'] === 'string' ? args['detach-keys'] : DEFAULT_DETACH_KEYS, 'start');
+      const detachKeys = await detachKeysFor(args['detach-keys'], async () => engine.configuredDetachKeys(), 'start');
       const c = await engine.containers.inspect(items[0]!);
       const tty = c.Config.Tty;
       const size = tty ? terminalSize() : undefined;

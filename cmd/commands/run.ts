@@ -4,7 +4,7 @@ import type { Args, CliContext } from '../context.ts';
 import { checkCidfile, ensureImage, replaceExisting, writeCidfile } from './create-steps.ts';
 import { attachAndWait } from './attach-output.ts';
 import { CREATE_FLAGS, createOptionsFrom, RUN_ONLY_FLAGS, withFlags } from './create-flags.ts';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../parse/detach-keys.ts';
+import { detachKeysFor } from '../parse/detach-keys.ts';
 import { stdinIsTerminal, terminalSize } from '../terminal.ts';
 
 export async function createFromArgs(ctx: CliContext, args: Args): Promise<{ engine: Engine; id: string }> {
@@ -37,7 +37,7 @@ export const run = defineCommand({
   run: async (ctx, args) => {
     const tty = args['tty'] === true;
     const interactive = args['interactive'] === true;
-    const detachKeys = parseDetachKeys(typeof args['detach-keys'] === 'string' ? args['detach-keys'] : DEFAULT_DETACH_KEYS, 'run');
+    const detachKeys = await detachKeysFor(args['detach-keys'], async () => (args['detach'] ? undefined : (await ctx.engine()).configuredDetachKeys()), 'run');
     // podman's words, and only for -i -t (a -t alone reads no input).
     if (tty && interactive && !args['detach'] && !stdinIsTerminal()) ctx.warn('Warning: The input device is not a TTY. The --tty and --interactive flags might not work properly');
     const { engine, id } = await createFromArgs(ctx, args);

@@ -36,6 +36,16 @@ export function parseDetachKeys(spec: string, verb: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/**
+ * The detach keys of an attaching verb: `--detach-keys` when given, else containers.conf's
+ * `[engine] detach_keys` (`configured` is asked only then; the engine checked its syntax), else
+ * ctrl-p,ctrl-q.
+ */
+export async function detachKeysFor(flag: unknown, configured: () => Promise<{ readonly keys: string } | undefined>, verb: string): Promise<Uint8Array> {
+  if (typeof flag === 'string') return parseDetachKeys(flag, verb);
+  return parseDetachKeys((await configured())?.keys ?? DEFAULT_DETACH_KEYS, verb);
+}
+
 export interface Filtered {
   /** Bytes to send on. */
   readonly forward: Buffer;

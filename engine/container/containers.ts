@@ -28,6 +28,7 @@ import { startContainer, type StartOptions, type StartResult } from './start.ts'
 import { AttachStream } from './attach-stream.ts';
 import { type ExecOptions, type ExecSession, runExec } from './exec.ts';
 import { unmount } from '../../storage/overlay.ts';
+import type { OverlayPolicy } from '../../storage/overlay-kind.ts';
 import { containerUserNamespace, type RootlessIds } from './userns.ts';
 import { publishedPorts, teardownSlirp4netns } from './slirp4netns.ts';
 import { anonymousVolumeNames, prepareMounts, volumeNames } from './volume-setup.ts';
@@ -49,6 +50,8 @@ export interface ContainersDeps {
   /** The command the monitor runs after the container exits. */
   readonly exitCommand: (id: string) => readonly string[];
   readonly xattrNamespace: 'trusted' | 'user';
+  /** How root filesystems are mounted (storage.conf read on first call; storage/overlay-kind.ts). */
+  readonly overlay: () => Omit<OverlayPolicy, 'rootless'>;
   /** Rootless: the user and the namespace's ID counts; undefined as root. */
   readonly rootless?: RootlessIds | undefined;
   /** The slirp4netns binary when installed (looked up on first use): rootless, containers' default network. */
@@ -192,7 +195,7 @@ export class Containers {
     if (rec.state === 'running') throw new EngineError('BAD_STATE', `container ${rec.name} is already running`);
     const runtime = this.#runtimeOf(rec, 'start');
     const { channel, attach, ...r } = await startContainer(
-      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, rootless: this.#d.rootless, slirp4netns: this.#d.slirp4netns?.() },
+      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, overlay: this.#d.overlay(), rootless: this.#d.rootless, slirp4netns: this.#d.slirp4netns?.() },
       rec,
       o,
     );

@@ -3,8 +3,12 @@
  * built the way podman 4.3 builds them (containers/common v0.50 libnetwork/etchosts and
  * libnetwork/resolvconf). Pure: the caller reads the host's files and writes ours.
  */
+import { EngineError } from '../errors.ts';
 
 export type NetworkMode = 'private' | 'host' | 'none' | 'slirp4netns';
+
+/** docker's and podman's `--add-host NAME:host-gateway`: the address the container reaches the host at. */
+export const HOST_GATEWAY = 'host-gateway';
 
 /** slirp4netns' DNS forwarder, the first nameserver of a container on that network (podman). */
 export const SLIRP4NETNS_DNS = '10.0.2.3';
@@ -26,8 +30,42 @@ export interface HostsFileOptions {
   readonly network?: NetworkMode | undefined;
   /** The container's address for its own names. Default 127.0.0.1 (podman's, for a loopback-only netns). */
   readonly ip?: string | undefined;
-  /** Address for host.containers.internal; no entry when absent. */
+  /**
+   * The host's address as the container reaches it (hostGatewayAddress): host.containers.internal's entry,
+   * and what `extra` entries of HOST_GATEWAY become. No entry when absent, and a host-gateway entry is refused.
+   */
   readonly hostContainersInternalIp?: string | undefined;
+}
+
+/** One address of a host interface, as node:os networkInterfaces() lists them. */
+export interface InterfaceAddress {
+  readonly address: string;
+  readonly family: string;
+  readonly internal: boolean;
+}
+
+const LINK_LOCAL = /^(169\.254\.|fe[89ab][0-9a-f]:)/i;
+
+/**
+ * The host's address for host.containers.internal and host-gateway, as podman 4.3.1 writes it (checked on
+ * this VM: the host's first IPv4 address other than loopback, for none, host and slirp4netns alike; an IPv6
+ * one only when there is no IPv4; containers/common util.GetLocalIP). Unlike podman, none and private get
+ * none: their namespace has loopback only, so no address reaches the host. On slirp4netns the gateway
+ * 10.0.2.2 is not it either: it would be the host's loopback, which we keep out of reach
+ * (--disable-host-loopback, slirp4netns.ts); the host's own address is reached like any outside address.
+ */
+export function hostGatewayAddress(network: NetworkMode, interfaces: Readonly<Record<string, readonly InterfaceAddress[] | undefined>>): string | undefined {
+  if (network !== 'host' && network !== 'slirp4netns') return undefined;
+  const global = Object.values(interfaces).flatMap((l) => l ?? []).filter((a) => !a.internal && !LINK_LOCAL.test(a.address));
+  return (global.find((a) => a.family === 'IPv4') ?? global.find((a) => a.family === 'IPv6'))?.address;
+}
+
+/** Why a network mode has no host-gateway address: the one-line error of --add-host NAME:host-gateway. */
+export function noHostGatewayMessage(entry: HostEntry, network: NetworkMode): string {
+  const why = network === 'host' || network === 'slirp4netns'
+    ? 'the host has no network address other than loopback'
+    : 'its network namespace has loopback only, nothing reaches the host (use --network slirp4netns or host)';
+  return `--add-host ${entry.host}:${HOST_GATEWAY}: no host address for network mode ${network}: ${why}`;
 }
 
 function parseHosts(text: string | undefined): { ip: string; names: string[] }[] {
@@ -48,7 +86,12 @@ const line = (ip: string, names: readonly string[]) => `${ip}\t${names.join(' ')
  * already listed above it (an entry whose names are all taken is left out).
  */
 export function hostsFile(o: HostsFileOptions): string {
-  const user = [...(o.extra ?? []).map((e) => ({ ip: e.ip, names: [e.host] })), ...parseHosts(o.base)];
+  const extra = (o.extra ?? []).map((e) => {
+    if (e.ip !== HOST_GATEWAY) return { ip: e.ip, names: [e.host] };
+    if (o.hostContainersInternalIp === undefined) throw new EngineError('INVALID_ARGUMENT', noHostGatewayMessage(e, o.network ?? 'private'));
+    return { ip: o.hostContainersInternalIp, names: [e.host] };
+  });
+  const user = [...extra, ...parseHosts(o.base)];
   const taken = new Set(user.flatMap((e) => e.names));
   const defaults: { ip: string; names: string[] }[] = [
     { ip: '127.0.0.1', names: ['localhost'] },

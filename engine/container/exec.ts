@@ -10,8 +10,8 @@
  */
 import { abortable } from './abortable.ts';
 import { readOptional } from './start.ts';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { LaunchSpec } from '../../monitor/protocol.ts';
 import { isErrno } from '../../storage/errors.ts';
 import { EngineError } from '../errors.ts';
@@ -120,6 +120,37 @@ export function execProcess(base: OciProcess, o: ExecOptions, etc: { passwd: str
   p.capabilities = p.user.uid === 0 ? { bounding, effective: [...bounding], permitted: [...bounding] } : { bounding: [...bounding] };
   if (o.privileged === true) delete p.noNewPrivileges;
   return p;
+}
+
+/**
+ * podman's inspect `ExecIDs`: the container's exec sessions whose process still runs (no exit file yet,
+ * and the pid the runtime wrote is alive), oldest first. `runDir` is the container's (paths.ts).
+ */
+export function runningExecIds(runDir: string): string[] {
+  const dir = join(runDir, 'exec');
+  let ids: string[];
+  try {
+    ids = readdirSync(dir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return []; // no exec yet
+    throw e;
+  }
+  const running: { id: string; since: number }[] = [];
+  for (const id of ids) {
+    const ep = execPaths(dirname(dirname(runDir)), basename(runDir), id); // runDir is RUNROOT/containers/ID (paths.ts)
+    if (existsSync(ep.exitFile)) continue;
+    let since: number;
+    try {
+      since = statSync(ep.pidFile).mtimeMs;
+    } catch (e) {
+      // No pid file: still starting, or the runtime could not start it; or the session ended and went meanwhile.
+      if (isErrno(e, 'ENOENT')) continue;
+      throw e;
+    }
+    const pid = Number(readOptional(ep.pidFile)?.trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`)) running.push({ id, since });
+  }
+  return running.sort((a, b) => a.since - b.since).map((r) => r.id);
 }
 
 export async function runExec(d: ExecDeps, o: ExecOptions): Promise<ExecSession> {

@@ -49,7 +49,7 @@ const orNull = <T>(a: readonly T[] | undefined): T[] | null => (a !== undefined 
 
 /** `-v` form of a bind or volume: SRC:DST[:OPTS] (ro first, then the mount flags). */
 function bind(m: Exclude<MountSpec, { type: 'tmpfs' }>): string {
-  const opts = [...(m.readOnly ? ['ro'] : []), ...(m.type === 'volume' && m.noCopy ? ['nocopy'] : []), ...m.options];
+  const opts = [...(m.readOnly ? ['ro'] : []), ...(m.type === 'volume' && m.noCopy ? ['nocopy'] : []), ...(m.chown ? ['U'] : []), ...m.options];
   return [m.type === 'bind' ? m.source : m.name, m.destination, ...(opts.length > 0 ? [opts.join(',')] : [])].join(':');
 }
 

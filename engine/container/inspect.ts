@@ -16,6 +16,7 @@ import { processArgs } from './runtime-spec.ts';
 import { portBindings } from './ports.ts';
 import { publishedPorts } from './slirp4netns.ts';
 import { readExitRecord } from './exit-status.ts';
+import { runningExecIds } from './exec.ts';
 
 export interface ContainerInspect {
   Id: string;
@@ -64,6 +65,8 @@ export interface ContainerInspect {
   NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[]> };
   GraphDriver: { Name: string; Data: Record<string, string> };
   Mounts: unknown[];
+  /** podman's: the exec sessions running in the container (exec.ts), oldest first; [] when it does not run. */
+  ExecIDs: string[];
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -128,5 +131,6 @@ export function toContainerInspect(rec: ContainerRecord, paths: ContainerPaths, 
     NetworkSettings: { Ports: portBindings((rec.state === 'running' && cfg.publish ? publishedPorts(paths.runDir) : undefined) ?? cfg.publish ?? []) },
     GraphDriver: { Name: 'overlay', Data: { LowerDir: lower, UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } },
     Mounts: inspectMounts(store, cfg.mounts), // volume-setup.ts
+    ExecIDs: running ? runningExecIds(paths.runDir) : [],
   };
 }

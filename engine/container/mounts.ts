@@ -6,9 +6,9 @@
  * Syntax, as podman 4.3 reads it (pkg/specgen/generate/... and pkg/util/mountOpts):
  *   -v SRC:DST[:OPTS]   SRC starting with `/` or `.` is a host path (bind), anything else a named volume;
  *   -v DST              an anonymous volume;
- *   OPTS                comma-separated: ro, rw, z, Z (accepted, no SELinux here), nocopy, and the
- *                       bind/propagation/mount flags below;
- *   --mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]   (CSV: a value may be "quoted");
+ *   OPTS                comma-separated: ro, rw, z, Z (accepted, no SELinux here), nocopy, U (chown the
+ *                       source to the container's user at start), and the bind/propagation/mount flags below;
+ *   --mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,U|chown][,…]   (CSV: a value may be "quoted");
  *   --tmpfs DST[:OPTS]  a tmpfs, podman's default options rw,noexec,nosuid,nodev.
  */
 import { posix } from 'node:path';
@@ -16,7 +16,15 @@ import { EngineError } from '../errors.ts';
 import type { OciMount } from './oci-spec.ts';
 
 export type MountSpec =
-  | { readonly type: 'bind'; readonly source: string; readonly destination: string; readonly readOnly: boolean; readonly options: readonly string[] }
+  | {
+      readonly type: 'bind';
+      readonly source: string;
+      readonly destination: string;
+      readonly readOnly: boolean;
+      readonly options: readonly string[];
+      /** podman's `U`: at each start the source is chowned, recursively, to the container's user (chown-mounts.ts). */
+      readonly chown?: true;
+    }
   | {
       readonly type: 'volume';
       /** The volume's name; for an anonymous volume the engine fills it in at create. */
@@ -27,6 +35,8 @@ export type MountSpec =
       /** nocopy: do not copy the image's content at the destination into a new volume. */
       readonly noCopy: boolean;
       readonly options: readonly string[];
+      /** podman's `U`, as for binds. */
+      readonly chown?: true;
     }
   | { readonly type: 'tmpfs'; readonly destination: string; readonly options: readonly string[] };
 
@@ -80,15 +90,18 @@ export function parseVolumeFlag(spec: string): MountSpec {
     return { type: 'volume', name: '', anonymous: true, destination: destinationOf(parts[0]!, what), readOnly: false, noCopy: false, options: [] };
   }
   const [src, dst, opts = ''] = parts as [string, string, string?];
-  const { readOnly, options, extra } = mountFlags(opts.split(','), what, new Set(['nocopy', 'copy']));
+  const { readOnly, options, extra } = mountFlags(opts.split(','), what, new Set(['nocopy', 'copy', 'U']));
   const destination = destinationOf(dst, what);
+  const chown = extra.filter((o) => o === 'U').length;
+  if (chown > 1) throw new EngineError('INVALID_ARGUMENT', `invalid options in ${what}: cannot set U more than once`);
+  const volumeOnly = extra.filter((o) => o !== 'U');
   if (src.startsWith('/') || src.startsWith('.')) {
     if (!src.startsWith('/')) throw new EngineError('INVALID_ARGUMENT', `invalid host path ${JSON.stringify(src)} in ${what}: must be absolute`);
-    if (extra.length > 0) throw new EngineError('INVALID_ARGUMENT', `invalid option ${JSON.stringify(extra[0])} in ${what}: only for volumes`);
-    return { type: 'bind', source: posix.normalize(src), destination, readOnly: readOnly === true, options };
+    if (volumeOnly.length > 0) throw new EngineError('INVALID_ARGUMENT', `invalid option ${JSON.stringify(volumeOnly[0])} in ${what}: only for volumes`);
+    return { type: 'bind', source: posix.normalize(src), destination, readOnly: readOnly === true, options, ...(chown > 0 ? { chown: true } : {}) };
   }
   if (!isValidVolumeName(src)) throw new EngineError('INVALID_ARGUMENT', `invalid volume name ${JSON.stringify(src)} in ${what}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
-  return { type: 'volume', name: src, anonymous: false, destination, readOnly: readOnly === true, noCopy: extra.includes('nocopy'), options };
+  return { type: 'volume', name: src, anonymous: false, destination, readOnly: readOnly === true, noCopy: volumeOnly.includes('nocopy'), options, ...(chown > 0 ? { chown: true } : {}) };
 }
 
 /** `--tmpfs DST[:OPTS]`, OPTS as for mount(8) tmpfs: size=, mode=, uid=, gid=, and the flags. */
@@ -159,6 +172,7 @@ export function parseMountFlag(spec: string): MountSpec {
   let target: string | undefined;
   let readOnly = false;
   let noCopy = false;
+  let chown = false;
   const options: string[] = [];
   const tmpfsExtra: string[] = [];
   for (const [key, v] of kv) {
@@ -192,6 +206,11 @@ export function parseMountFlag(spec: string): MountSpec {
         if (key === 'tmpfs-mode' && !/^[0-7]{1,4}$/.test(v)) throw new EngineError('INVALID_ARGUMENT', `invalid tmpfs-mode ${JSON.stringify(v)} in ${what}: expected octal`);
         tmpfsExtra.push(key === 'tmpfs-size' ? `size=${v}` : `mode=${v}`);
         break;
+      case 'u': case 'chown':
+        // podman's --mount U / chown=true (the key was lowercased above).
+        if (type === 'tmpfs') throw new EngineError('INVALID_ARGUMENT', `invalid option ${key} in ${what}: only for type=bind or type=volume`);
+        chown = boolValue(key, v, what);
+        break;
       case 'z': case 'relabel':
         break; // no SELinux here
       default:
@@ -207,13 +226,13 @@ export function parseMountFlag(spec: string): MountSpec {
   }
   if (type === 'bind') {
     if (source === undefined || !source.startsWith('/')) throw new EngineError('INVALID_ARGUMENT', `invalid ${what}: a bind mount needs an absolute source`);
-    return { type, source: posix.normalize(source), destination, readOnly, options };
+    return { type, source: posix.normalize(source), destination, readOnly, options, ...(chown ? { chown: true as const } : {}) };
   }
   if (source !== undefined && source !== '' && !isValidVolumeName(source)) {
     throw new EngineError('INVALID_ARGUMENT', `invalid volume name ${JSON.stringify(source)} in ${what}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   }
   const anonymous = source === undefined || source === '';
-  return { type, name: anonymous ? '' : source!, anonymous, destination, readOnly, noCopy, options };
+  return { type, name: anonymous ? '' : source!, anonymous, destination, readOnly, noCopy, options, ...(chown ? { chown: true as const } : {}) };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { EngineError } from '../errors.ts';
-import type { HostEntry } from './etc-files.ts';
+import { HOST_GATEWAY, type HostEntry, noHostGatewayMessage } from './etc-files.ts';
 import { checkMounts, type MountSpec, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from './mounts.ts';
 
 export interface MountCreateOptions {
@@ -61,7 +61,7 @@ export function parseAddHost(spec: string): HostEntry {
   let ip = i < 0 ? '' : spec.slice(i + 1);
   if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
   if (host === '' || !/^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/.test(host)) throw new EngineError('INVALID_ARGUMENT', `invalid added host ${JSON.stringify(spec)}: expected HOST:IP`);
-  if (ip === 'host-gateway') throw new EngineError('INVALID_ARGUMENT', `invalid added host ${JSON.stringify(spec)}: host-gateway needs a network with a gateway (not implemented)`);
+  if (ip === HOST_GATEWAY) return { host, ip }; // the host's address, found at each start (etc-files.ts)
   if (isIP(ip) === 0) throw new EngineError('INVALID_ARGUMENT', `invalid IP address in add-host: ${JSON.stringify(ip)}`);
   return { host, ip };
 }
@@ -76,6 +76,11 @@ export function validateMountOptions(o: MountCreateOptions, network: string): Mo
   const groupAdd = list('groupAdd', o.groupAdd);
   if (groupAdd.includes('keep-groups')) throw new EngineError('INVALID_ARGUMENT', '--group-add keep-groups is not supported');
   const addHost = list('addHost', o.addHost).map(parseAddHost);
+  // none, private: no address reaches the host, now or at any start (the other modes are checked at start).
+  const gateway = addHost.find((h) => h.ip === HOST_GATEWAY);
+  if (gateway !== undefined && (network === 'none' || network === 'private')) {
+    throw new EngineError('INVALID_ARGUMENT', noHostGatewayMessage(gateway, network));
+  }
   const dns = list('dns', o.dns);
   for (const d of dns) if (isIP(d) === 0) throw new EngineError('INVALID_ARGUMENT', `${d} is not an ip address`);
   const dnsSearch = list('dnsSearch', o.dnsSearch);

@@ -9,12 +9,13 @@ import { dirname, join } from 'node:path';
 import type { ContainerRecord } from '../../storage/container-store.ts';
 import { isErrno } from '../../storage/errors.ts';
 import type { Store } from '../../storage/index.ts';
-import { isMountPoint, mountOverlay } from '../../storage/overlay.ts';
+import { isMountPoint } from '../../storage/overlay.ts';
+import { mountRootfs, type OverlayPolicy } from '../../storage/overlay-kind.ts';
 import { EngineError } from '../errors.ts';
 import { parseImageConfig } from '../image/manifest.ts';
 import { classifyRuntimeError, exitCodeFor } from '../runtime/classify.ts';
 import type { OciCliRuntime } from '../runtime/oci-cli.ts';
-import { hostnameFile, hostsFile, resolvConfFile } from './etc-files.ts';
+import { hostGatewayAddress, hostnameFile, hostsFile, resolvConfFile } from './etc-files.ts';
 import type { LaunchSpec } from '../../monitor/protocol.ts';
 import { launchMonitor, monitorCommand, type MonitorChannel } from './launch.ts';
 import type { StoredConfig } from './options.ts';
@@ -22,10 +23,11 @@ import type { ContainerPaths } from './paths.ts';
 import { readHostLimits } from './rlimits.ts';
 import { buildRuntimeSpec, cgroupsPathFor } from './runtime-spec.ts';
 import { limitSpecInput, memoryCgroupDir } from './limits-spec.ts';
-import { hostname as osHostname } from 'node:os';
+import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { resolveGroups, resolveUser } from './user.ts';
 import type { OciMount } from './oci-spec.ts';
 import { containerMounts } from './volume-setup.ts';
+import { chownMountSources, chownTarget } from './chown-mounts.ts';
 import { applyInit, findInit } from './init.ts';
 import { containerUserNamespace, keepIdEtc, type RootlessIds } from './userns.ts';
 import { setupSlirp4netns, SLIRP, teardownSlirp4netns } from './slirp4netns.ts';
@@ -37,6 +39,8 @@ export interface StartDeps {
   /** argv the monitor runs after the container exits (cleanup; removal when autoRemove). */
   readonly exitCommand: readonly string[];
   readonly xattrNamespace: 'trusted' | 'user';
+  /** Native overlay or fuse-overlayfs (storage/overlay-kind.ts): storage.conf's mount_program, the fallback. */
+  readonly overlay: Omit<OverlayPolicy, 'rootless'>;
   /** Rootless: the user and the holder namespace's ID counts (engine/rootless/); undefined as root. */
   readonly rootless?: RootlessIds | undefined;
   /** The slirp4netns binary (--network slirp4netns); undefined when not installed. */
@@ -94,14 +98,8 @@ async function prepareRootfs(d: StartDeps, rec: ContainerRecord): Promise<void> 
   });
   for (const dir of [paths.upper, paths.work, paths.rootfs, paths.runDir]) mkdirSync(dir, { recursive: true });
   if (!isMountPoint(paths.rootfs)) {
-    await mountOverlay({
-      layers,
-      layersDir: join(store.root, 'layers'),
-      upper: paths.upper,
-      work: paths.work,
-      target: paths.rootfs,
-      xattrNamespace: d.xattrNamespace,
-    });
+    const m = { layers, layersDir: join(store.root, 'layers'), upper: paths.upper, work: paths.work, target: paths.rootfs, xattrNamespace: d.xattrNamespace };
+    await mountRootfs(m, store.root, { ...d.overlay, rootless: d.rootless !== undefined });
   }
 }
 
@@ -124,8 +122,11 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     group: groupText,
   });
   if (cfg.groupAdd) user.additionalGids.push(...resolveGroups(cfg.groupAdd, groupText)); // --group-add
+  // -v …:U: the sources belong to the process's user (outside the container's user namespace, if any).
+  if (cfg.mounts?.some((m) => m.type !== 'tmpfs' && m.chown === true)) chownMountSources(cfg.mounts, chownTarget(user, userns), (name) => store.volumes.dataDir(name));
   const hostname = cfg.hostname ?? (cfg.network === 'host' ? osHostname() : rec.id.slice(0, 12));
-  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts'), extra: cfg.addHost, ...(cfg.network === 'slirp4netns' ? { ip: SLIRP.address } : {}) }));
+  const gateway = hostGatewayAddress(cfg.network, networkInterfaces()); // host.containers.internal, --add-host NAME:host-gateway
+  writeFileSync(paths.hosts, hostsFile({ hostname, name: rec.name, network: cfg.network, base: readOptional('/etc/hosts'), extra: cfg.addHost, hostContainersInternalIp: gateway, ...(cfg.network === 'slirp4netns' ? { ip: SLIRP.address } : {}) }));
   writeFileSync(paths.hostname, hostnameFile(hostname));
   writeFileSync(paths.resolvConf, resolvConfFile({ network: cfg.network, hostResolvConf: readOptional('/etc/resolv.conf'), dns: cfg.dns, dnsSearch: cfg.dnsSearch, dnsOptions: cfg.dnsOption }));
   const spec = buildRuntimeSpec({

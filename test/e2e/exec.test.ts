@@ -2,7 +2,7 @@
 // --privileged read back from the process, -it on a real pty (util-linux `script`), and exec'd processes
 // going away with their container.
 import { execa } from 'execa';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
@@ -108,6 +108,22 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i], i] as const))('runtime %s
     await runCli([...s.g, 'stop', '-t', '0', name], { expectCode: 0 });
     await until('both monitors gone', () => processes(title).length === 0);
     expect(processes(sleeper)).toEqual([]);
+    await runCli([...s.g, 'rm', name], { expectCode: 0 });
+  });
+
+  it.skipIf(!present)('inspect .ExecIDs lists the running exec sessions, oldest first; not those that ended; none once stopped', async () => {
+    const name = `exec-ids-${runtime}`;
+    const ids = async () => JSON.parse((await runCli([...s.g, 'inspect', '-f', '{{json .ExecIDs}}', name], { expectCode: 0 })).stdout) as string[];
+    const cid = (await runCli([...s.g, 'run', '-d', '--name', name, '--runtime', runtime, s.alpine, 'sleep', '1000'], { expectCode: 0 })).stdout.trim();
+    expect(await ids()).toEqual([]);
+    const a = (await runCli([...s.g, 'exec', '-d', name, 'sleep', '1000'], { expectCode: 0 })).stdout.trim();
+    const b = (await runCli([...s.g, 'exec', '-d', name, 'sleep', '1001'], { expectCode: 0 })).stdout.trim();
+    await runCli([...s.g, 'exec', name, 'true'], { expectCode: 0 }); // ended: not listed
+    const ended = (await runCli([...s.g, 'exec', '-d', name, 'true'], { expectCode: 0 })).stdout.trim();
+    await until('the detached `true` to end (its exit file)', () => existsSync(join(s.t.runRoot, 'containers', cid, 'exec', ended, 'exit.json')));
+    expect(await ids()).toEqual([a, b]);
+    await runCli([...s.g, 'stop', '-t', '0', name], { expectCode: 0 });
+    expect(await ids()).toEqual([]);
     await runCli([...s.g, 'rm', name], { expectCode: 0 });
   });
 });

@@ -3,7 +3,9 @@
 // from inside the container and from the host, on every installed runtime where the runtime matters.
 import { execa } from 'execa';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
@@ -101,6 +103,39 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', 
     expect(took).toBeLessThan(8000);
     expect((await cli(['wait', id2])).stdout).toBe('137\n');
     await cli(['rm', id2]);
+  });
+});
+
+// /etc/hosts is the engine's (the runtime only mounts it): one runtime shows it, crun.
+describe('--add-host NAME:host-gateway and host.containers.internal (runtime-independent: crun)', () => {
+  /** An HTTP server on the host's own address: what host-gateway must reach (podman 4.3.1 writes that address). */
+  async function serveOnHost(): Promise<{ ip: string; port: number; close: () => void }> {
+    const ip = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal && !a.address.startsWith('169.254.'))?.address;
+    expect(ip, 'this test needs an IPv4 address other than loopback on the host').toBeDefined();
+    const server = createServer((_req, res) => res.end('host-reached'));
+    await new Promise<void>((done) => server.listen(0, ip, done));
+    return { ip: ip!, port: (server.address() as AddressInfo).port, close: () => server.close() };
+  }
+
+  it.each(['host', 'slirp4netns'])('--network %s: gw and host.containers.internal are the host\'s address, and reach it', async (net) => {
+    const srv = await serveOnHost();
+    try {
+      const r = await cli(['run', '--rm', '--network', net, '--add-host', 'gw:host-gateway', s.alpine, 'sh', '-c', `cat /etc/hosts; echo ---; wget -q -T 5 -O- http://gw:${srv.port}/`]);
+      const [hosts = '', reached] = r.stdout.split('---\n');
+      expect(hosts.split('\n')[0]).toBe(`${srv.ip}\tgw`);
+      expect(hosts).toMatch(new RegExp(`^${srv.ip.replaceAll('.', '\\.')}\thost\\.containers\\.internal$`, 'm'));
+      expect(reached).toBe('host-reached');
+    } finally {
+      srv.close();
+    }
+  });
+
+  it.each(['none', 'private'])('--network %s: no address reaches the host: one line, exit 125, nothing created; no host.containers.internal', async (net) => {
+    const before = (await cli(['ps', '-a', '-q'])).stdout;
+    const r = await cli(['run', '--rm', '--network', net, '--add-host', 'gw:host-gateway', s.alpine, 'true'], 125);
+    expect(r.stderr).toBe(`Error: --add-host gw:host-gateway: no host address for network mode ${net}: its network namespace has loopback only, nothing reaches the host (use --network slirp4netns or host)\n`);
+    expect((await cli(['ps', '-a', '-q'])).stdout).toBe(before);
+    expect((await cli(['run', '--rm', '--network', net, s.alpine, 'cat', '/etc/hosts'])).stdout).not.toContain('host.containers.internal');
   });
 });
 

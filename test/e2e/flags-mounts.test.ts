@@ -1,7 +1,7 @@
 // -v (bind rw/ro, named and anonymous volumes), --mount, --tmpfs and --read-only, read back from inside
 // the container (mount table, write errors) and from the host, on every installed runtime.
 import { execa } from 'execa';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, lstatSync, mkdirSync, readFileSync, type Stats, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
@@ -11,6 +11,8 @@ const s = useAlpineStore('e2e-flags-mounts');
 
 const RUNTIMES = ['crun', 'runc', 'runsc'] as const;
 const installed = await Promise.all(RUNTIMES.map(async (r) => (await execa('which', [r], { reject: false })).exitCode === 0));
+
+const owner = (st: Stats) => `${st.uid}:${st.gid}`;
 
 /** The mount options of `dst` in the container's /proc/mounts text. */
 function mountOptions(procMounts: string, dst: string): string[] | undefined {
@@ -83,6 +85,38 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', 
   });
 });
 
+// The chown is the engine's, before the runtime runs: one runtime shows it (crun, as the defaults use).
+describe('U: the source belongs to the container\'s user (podman\'s -v …:U, --mount …,U)', () => {
+  it('a root-owned bind dir, and what is in it, become -u 1000:1000\'s, seen so inside and on the host', async () => {
+    const host = join(s.t.dir, 'chown-bind');
+    mkdirSync(join(host, 'sub'), { recursive: true });
+    writeFileSync(join(host, 'sub', 'f'), 'x');
+    symlinkSync('/etc/passwd', join(host, 'link')); // chowned itself: its target on the host is left alone
+    chownSync(host, 0, 0);
+    const passwdOwner = statSync('/etc/passwd');
+    const r = await runCli([...s.g, 'run', '--rm', '-u', '1000:1000', '-v', `${host}:/data:U`, s.alpine, 'sh', '-c', 'stat -c %u:%g /data /data/sub/f; touch /data/new && echo wrote'], { expectCode: 0 });
+    expect(r.stdout).toBe('1000:1000\n1000:1000\nwrote\n');
+    for (const p of [host, join(host, 'sub'), join(host, 'sub', 'f'), join(host, 'new')]) expect(owner(statSync(p)), p).toBe('1000:1000');
+    expect(owner(lstatSync(join(host, 'link')))).toBe('1000:1000');
+    expect(owner(statSync('/etc/passwd'))).toBe(owner(passwdOwner));
+  });
+
+  it('a named volume with --mount …,U, for the image\'s user by name (-u guest: 405:100 in alpine)', async () => {
+    const vol = 'chown-vol';
+    const r = await runCli([...s.g, 'run', '--rm', '-u', 'guest', '--mount', `type=volume,source=${vol},target=/data,U`, s.alpine, 'sh', '-c', 'stat -c %u:%g /data; echo hi > /data/f && stat -c %u:%g /data/f'], { expectCode: 0 });
+    expect(r.stdout).toBe('405:100\n405:100\n');
+    const mountpoint = (await runCli([...s.g, 'volume', 'inspect', '-f', '{{.Mountpoint}}', vol], { expectCode: 0 })).stdout.trim();
+    expect(owner(statSync(mountpoint))).toBe('405:100');
+    expect(owner(statSync(join(mountpoint, 'f')))).toBe('405:100');
+    // Without U a later container leaves the owner as it is; with U and another user, it follows the user.
+    await runCli([...s.g, 'run', '--rm', '-v', `${vol}:/data`, s.alpine, 'true'], { expectCode: 0 });
+    expect(owner(statSync(mountpoint))).toBe('405:100');
+    await runCli([...s.g, 'run', '--rm', '-u', '1000:1000', '-v', `${vol}:/data:U`, s.alpine, 'true'], { expectCode: 0 });
+    expect(owner(statSync(join(mountpoint, 'f')))).toBe('1000:1000');
+    await runCli([...s.g, 'volume', 'rm', vol], { expectCode: 0 });
+  });
+});
+
 describe('mount flag errors (exit 125, one line)', () => {
   it.each([
     [['-v', '/nonexistent-src-dir:/x'], /^Error: statfs \/nonexistent-src-dir: no such file or directory$/m],
@@ -92,6 +126,8 @@ describe('mount flag errors (exit 125, one line)', () => {
     [['--mount', 'type=bind,target=/x,bogus=1'], /unknown mount option "bogus"/],
     [['--mount', 'type=bind,source=/tmp'], /target is required/],
     [['-v', '/tmp:/x', '--tmpfs', '/x'], /\/x: duplicate mount destination/],
+    [['-v', '/tmp:/x:U,U'], /cannot set U more than once/],
+    [['--mount', 'type=tmpfs,target=/x,U'], /invalid option u in .*only for type=bind or type=volume/],
   ])('%j', async (flags, message) => {
     const r = await runCli([...s.g, 'create', ...flags, s.alpine, 'true'], { expectCode: 125 });
     expect(r.stderr).toMatch(message);

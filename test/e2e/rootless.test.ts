@@ -140,6 +140,32 @@ describe('rootless', () => {
     expect(bad.stderr).toMatch(/--uidmap must map ID 0 of the rootless user namespace/);
   });
 
+  it('-v DIR:/data:U: the dir becomes the container user\'s, through the container\'s own user namespace when it has one', async () => {
+    const u = users.full;
+    const subUid = subStart('/etc/subuid', 'tsetest');
+    const subGid = subStart('/etc/subgid', 'tsetest');
+    const dir = mkdtempSync(join(tmpdir(), 'tse-rootless-U-'));
+    writeFileSync(join(dir, 'f'), 'x');
+    for (const p of [dir, join(dir, 'f')]) chownSync(p, u.uid, u.gid);
+    const owner = (p: string) => `${statSync(p).uid}:${statSync(p).gid}`;
+    try {
+      // The holder's namespace (no --userns): container ID 1000 is the host's subordinate ID 1000 - 1 of the range.
+      const r = await as(['run', '--rm', '-u', '1000:1000', '-v', `${dir}:/data:U`, alpine, 'sh', '-c', 'stat -c %u:%g /data /data/f; touch /data/new && echo wrote'], 0);
+      expect(r.stdout).toBe('1000:1000\n1000:1000\nwrote\n');
+      for (const p of [dir, join(dir, 'f'), join(dir, 'new')]) expect(owner(p), p).toBe(`${subUid + 999}:${subGid + 999}`);
+      // keep-id: the user's own IDs inside are the user outside.
+      const k = await as(['run', '--rm', '--userns=keep-id', '-v', `${dir}:/data:U`, alpine, 'stat', '-c', '%u:%g', '/data/f'], 0);
+      expect(k.stdout).toBe(`${u.uid}:${u.gid}\n`);
+      expect(owner(join(dir, 'f'))).toBe(`${u.uid}:${u.gid}`);
+      // keep-id, as the container's root: container 0 is the first subordinate ID (podman's keep-id layout).
+      const k0 = await as(['run', '--rm', '--userns=keep-id', '-u', '0:0', '-v', `${dir}:/data:U`, alpine, 'stat', '-c', '%u:%g', '/data'], 0);
+      expect(k0.stdout).toBe('0:0\n');
+      expect(owner(dir)).toBe(`${subUid}:${subGid}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('network none and host', async () => {
     expect((await as(['run', '--rm', '--network', 'none', alpine, 'sh', '-c', 'ls /sys/class/net'], 0)).stdout).toBe('lo\n');
     const host = (await execa('ls', ['/sys/class/net'])).stdout.split('\n').sort();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useAlpineStore } from '../helpers/alpine-store.ts';
 import { runOnPty } from '../helpers/pty.ts';
 import { CLI, isolatedEnv, runCli } from '../helpers/run-cli.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,6 +84,57 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', 
     expect(r.output).toContain('41 132\r\nhi\r\ngot hi\r\n');
     expect(r.code).toBe(0);
     await runCli([...s.g, 'rm', name], { expectCode: 0 });
+  });
+});
+
+// The keys are the CLI's (it watches its own terminal's input): one runtime shows it, crun.
+describe('containers.conf [engine] detach_keys (runtime-independent: crun)', () => {
+  const CTRL_A = '\x01';
+
+  it('is the default of run -it, exec -it and attach: its keys detach, ctrl-p ctrl-q then reach the container; --detach-keys wins', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tse-detach-conf-'));
+    const conf = join(dir, 'containers.conf');
+    writeFileSync(conf, '[engine]\ndetach_keys = "ctrl-a,d"\n');
+    const env = { CONTAINERS_CONF: conf };
+    const name = 'detach-conf';
+    try {
+      // (stty -ixon: the container's terminal would take ctrl-q as XON itself.)
+      const r = await runOnPty([...s.g, 'run', '--name', name, '-it', s.alpine, 'sh'], {
+        rows: 24,
+        cols: 80,
+        env,
+        steps: [
+          { waitFor: '# ', type: 'stty -ixon; cat -v\r' },
+          { afterMs: 300, type: `${CTRL_P}${CTRL_Q}x\r` },
+          { waitFor: '^P^Qx\r\n^P^Qx', type: '\x04' },
+          { afterMs: 300, type: `${CTRL_A}d` },
+        ],
+      });
+      expect(r.code).toBe(0);
+      expect(await state(name)).toBe('running');
+      const ex = await runOnPty([...s.g, 'exec', '-it', name, 'sh', '-c', 'stty -ixon; cat -v'], {
+        rows: 24,
+        cols: 80,
+        env,
+        steps: [
+          { afterMs: 500, type: `${CTRL_P}${CTRL_Q}y\r` },
+          { waitFor: '^P^Qy', type: `${CTRL_A}d` },
+        ],
+      });
+      expect(ex.code).toBe(0); // detached from the exec session
+      // --detach-keys on the command line wins over the file.
+      const att = await runOnPty([...s.g, 'attach', '--detach-keys', 'ctrl-p,ctrl-q', name], { rows: 24, cols: 80, env, steps: [{ afterMs: 500, type: `${CTRL_P}${CTRL_Q}` }] });
+      expect(att.code).toBe(0);
+      expect(await state(name)).toBe('running');
+      // A bad value is one line naming the file and line, before anything attaches.
+      writeFileSync(conf, '[engine]\ndetach_keys = "ctrl-1"\n');
+      const bad = await runOnPty([...s.g, 'attach', name], { rows: 24, cols: 80, env });
+      expect(bad.code).toBe(125);
+      expect(bad.output).toMatch(new RegExp(`^Error: ${conf}:2: engine\\.detach_keys: invalid detach keys "ctrl-1"`, 'm'));
+    } finally {
+      await runCli([...s.g, 'rm', '-f', name], { expectCode: 0 });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -20,12 +20,15 @@ export interface PtyResult {
 
 const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
 
-export async function runOnPty(args: readonly string[], o: { rows: number; cols: number; steps?: readonly PtyStep[]; timeoutMs?: number }): Promise<PtyResult> {
+export async function runOnPty(
+  args: readonly string[],
+  o: { rows: number; cols: number; steps?: readonly PtyStep[]; timeoutMs?: number; env?: Record<string, string> },
+): Promise<PtyResult> {
   const command = `stty rows ${o.rows} cols ${o.cols} && exec ${[CLI, ...args].map(quote).join(' ')}`;
   const child = execa('script', ['-qec', command, '/dev/null'], {
     reject: false,
     stripFinalNewline: false,
-    env: isolatedEnv(),
+    env: isolatedEnv(o.env),
     extendEnv: false,
     stdin: 'pipe',
     timeout: o.timeoutMs ?? 60_000,

@@ -2,10 +2,12 @@
 //   tsetest   subordinate ranges of 65536 IDs (useradd's default; added with usermod when absent)
 //   tsenoids  no subordinate ranges at all (the teaching error)
 //   tsesmall  1000 subordinate IDs only (an image file owned by 65534 does not fit)
+//   tsefuse   like tsetest, for the fuse-overlayfs tests (fuseTestUser): a user of its own, so its namespace
+//             holder (and the FUSE mounts in it) is not the one rootless.test.ts replaces and lets expire
 // Each gets a 0700 XDG_RUNTIME_DIR of its own under /tmp. The CLI runs as the user through setpriv, with
 // exactly the environment given (no login shell, nothing inherited from root).
 import { execa } from 'execa';
-import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { CLI, isolatedEnv, type CliResult } from './run-cli.ts';
 import { expect } from 'vitest';
 
@@ -58,6 +60,20 @@ export async function rootlessUsers(): Promise<{ full: TestUser; none: TestUser;
     none: await ensureUser('tsenoids', 0),
     small: await ensureUser('tsesmall', 1000),
   };
+}
+
+export async function fuseTestUser(): Promise<TestUser> {
+  return ensureUser('tsefuse', 65536);
+}
+
+/**
+ * The root set-up step DESIGN.md §6 asks for: a device node the rootless helpers open (/dev/fuse for
+ * fuse-overlayfs, /dev/net/tun for slirp4netns) made 0666; it is 0600 root on this VM. Returns the undo.
+ */
+export function openDevice(path: '/dev/fuse' | '/dev/net/tun'): () => void {
+  const mode = statSync(path).mode & 0o7777;
+  chmodSync(path, 0o666);
+  return () => chmodSync(path, mode);
 }
 
 /** The user's first subordinate range start in `file`. */

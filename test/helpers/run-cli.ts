@@ -21,7 +21,7 @@ export interface RunCliOptions {
 
 /**
  * The environment every CLI call gets: no host registries.conf, no host credentials, no host runtime
- * config (tsengine.toml, daemon.json, containers.conf all read as empty; a test sets its own files).
+ * config (tsengine.toml, daemon.json, containers.conf, storage.conf all read as empty; a test sets its own files).
  */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -31,6 +31,7 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
     TSENGINE_CONFIG: '/dev/null',
     TSENGINE_DAEMON_JSON: '/dev/null',
     CONTAINERS_CONF: '/dev/null',
+    CONTAINERS_STORAGE_CONF: '/dev/null',
     REGISTRY_AUTH_FILE: '/nonexistent/auth.json',
     DOCKER_CONFIG: '/nonexistent',
     ...extra,

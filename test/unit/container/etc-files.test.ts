@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostnameFile, hostsFile, localResolverPath, resolvConfFile } from '../../../engine/container/etc-files.ts';
+import { hostGatewayAddress, hostnameFile, hostsFile, localResolverPath, resolvConfFile } from '../../../engine/container/etc-files.ts';
 
 // This VM's /etc/hosts; podman 4.3.1 wrote the expected texts below from it (userdata/hosts).
 const HOST_HOSTS = '127.0.0.1 localhost\n127.0.0.1 runsc\n127.0.0.1 vm\n';
@@ -27,6 +27,49 @@ describe('hostsFile', () => {
 
   it('lists hostname and name once each', () => {
     expect(hostsFile({ hostname: 'web', name: 'web' })).toContain('127.0.0.1\tweb\n');
+  });
+
+  it('--add-host NAME:host-gateway is the host\'s address, first like any --add-host; host.containers.internal too', () => {
+    const got = hostsFile({ hostname: 'c1', base: HOST_HOSTS, network: 'slirp4netns', ip: '10.0.2.100', hostContainersInternalIp: '192.0.2.2', extra: [{ host: 'gw', ip: 'host-gateway' }, { host: 'db', ip: '10.1.2.3' }] });
+    expect(got).toBe('192.0.2.2\tgw\n10.1.2.3\tdb\n127.0.0.1\tlocalhost\n127.0.0.1\trunsc\n127.0.0.1\tvm\n192.0.2.2\thost.containers.internal\n10.0.2.100\tc1\n');
+  });
+
+  it('an --add-host of host.containers.internal wins over the automatic entry', () => {
+    const got = hostsFile({ hostname: 'c1', network: 'host', hostContainersInternalIp: '192.0.2.2', extra: [{ host: 'host.containers.internal', ip: '10.9.9.9' }] });
+    expect(got).toBe('10.9.9.9\thost.containers.internal\n127.0.0.1\tlocalhost\n::1\tlocalhost\n');
+  });
+
+  it('host-gateway without an address is refused, naming the network mode', () => {
+    expect(() => hostsFile({ hostname: 'c1', network: 'none', extra: [{ host: 'gw', ip: 'host-gateway' }] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: '--add-host gw:host-gateway: no host address for network mode none: its network namespace has loopback only, nothing reaches the host (use --network slirp4netns or host)' }),
+    );
+    expect(() => hostsFile({ hostname: 'c1', network: 'host', extra: [{ host: 'gw', ip: 'host-gateway' }] })).toThrow(/network mode host: the host has no network address other than loopback/);
+  });
+});
+
+describe('hostGatewayAddress', () => {
+  const lo = { address: '127.0.0.1', family: 'IPv4', internal: true };
+  const lo6 = { address: '::1', family: 'IPv6', internal: true };
+  const v6LinkLocal = { address: 'fe80::1', family: 'IPv6', internal: false };
+  const v6 = { address: '2001:db8::5', family: 'IPv6', internal: false };
+  const v4LinkLocal = { address: '169.254.1.1', family: 'IPv4', internal: false };
+  const eth0 = { address: '192.0.2.2', family: 'IPv4', internal: false };
+  const bridge = { address: '10.88.0.1', family: 'IPv4', internal: false };
+
+  it('host and slirp4netns: the first IPv4 address other than loopback and link-local (podman 4.3.1: eth0 here)', () => {
+    const ifaces = { lo: [lo, lo6], eth0: [v6LinkLocal, v4LinkLocal, eth0], 'cni-podman0': [bridge] };
+    expect(hostGatewayAddress('host', ifaces)).toBe('192.0.2.2');
+    expect(hostGatewayAddress('slirp4netns', ifaces)).toBe('192.0.2.2');
+  });
+
+  it('an IPv6 address only when there is no IPv4 one; none at all without either', () => {
+    expect(hostGatewayAddress('host', { lo: [lo], eth0: [v6LinkLocal, v6] })).toBe('2001:db8::5');
+    expect(hostGatewayAddress('host', { lo: [lo, lo6], eth0: [v6LinkLocal], x: undefined })).toBeUndefined();
+  });
+
+  it('none and private: no address reaches the host from a loopback-only namespace', () => {
+    expect(hostGatewayAddress('none', { eth0: [eth0] })).toBeUndefined();
+    expect(hostGatewayAddress('private', { eth0: [eth0] })).toBeUndefined();
   });
 });
 

@@ -16,6 +16,8 @@ describe('-v', () => {
     ['/src:/dst:rw,z,noexec,rshared', { type: 'bind', source: '/src', destination: '/dst', readOnly: false, options: ['noexec', 'rshared'] }],
     ['vol:/data:ro,nocopy', { type: 'volume', name: 'vol', anonymous: false, destination: '/data', readOnly: true, noCopy: true, options: [] }],
     ['/data', { type: 'volume', name: '', anonymous: true, destination: '/data', readOnly: false, noCopy: false, options: [] }],
+    ['/src:/dst:U', { type: 'bind', source: '/src', destination: '/dst', readOnly: false, options: [], chown: true }],
+    ['vol:/data:ro,U,nocopy', { type: 'volume', name: 'vol', anonymous: false, destination: '/data', readOnly: true, noCopy: true, options: [], chown: true }],
   ])('%s', (spec, want) => {
     expect(parseVolumeFlag(spec)).toEqual(want);
   });
@@ -28,6 +30,8 @@ describe('-v', () => {
     ['/src:/d:bogus', /invalid option "bogus"/],
     ['/src:/d:nocopy', /only for volumes/],
     ['./rel:/d', /must be absolute/],
+    ['/src:/d:U,U', /cannot set U more than once/],
+    ['/src:/d:u', /invalid option "u"/],
     ['-bad:/d', /invalid volume name/],
   ])('%s is refused', (spec, message) => {
     expect(() => parseVolumeFlag(spec)).toThrow(message);
@@ -51,6 +55,13 @@ describe('--mount', () => {
     });
   });
 
+  it('U and chown[=true|false] chown the source (binds and volumes)', () => {
+    expect(parseMountFlag('type=bind,src=/a,dst=/b,U')).toEqual({ type: 'bind', source: '/a', destination: '/b', readOnly: false, options: [], chown: true });
+    expect(parseMountFlag('type=volume,src=v,dst=/b,chown=true')).toMatchObject({ type: 'volume', name: 'v', chown: true });
+    expect(parseMountFlag('type=volume,dst=/b,U=true')).toMatchObject({ type: 'volume', anonymous: true, chown: true });
+    expect(parseMountFlag('type=bind,src=/a,dst=/b,chown=false')).not.toHaveProperty('chown');
+  });
+
   it('a quoted CSV field keeps its commas', () => {
     expect(splitCsv('type=bind,"source=/a,b",target=/c')).toEqual(['type=bind', 'source=/a,b', 'target=/c']);
     expect(parseMountFlag('type=bind,"source=/a,b",target=/c')).toMatchObject({ source: '/a,b' });
@@ -65,6 +76,7 @@ describe('--mount', () => {
     ['type=bind,source=/a,target=/b,tmpfs-size=1m', /only for type=tmpfs/],
     ['type=bind,source=/a,target=/b,readonly=maybe', /expected true or false/],
     ['type=bind,source=/a,target=/b,bogus', /unknown mount option "bogus"/],
+    ['type=tmpfs,target=/t,U', /invalid option u in .*only for type=bind or type=volume/],
   ])('%s is refused', (spec, message) => {
     expect(() => parseMountFlag(spec)).toThrow(message);
   });
@@ -92,7 +104,7 @@ describe('--add-host and --group-add', () => {
     expect(parseAddHost('v6:[fd00::1]')).toEqual({ host: 'v6', ip: 'fd00::1' });
     expect(() => parseAddHost('db')).toThrow(/expected HOST:IP/);
     expect(() => parseAddHost('db:300.1.1.1')).toThrow(/invalid IP address/);
-    expect(() => parseAddHost('db:host-gateway')).toThrow(/host-gateway/);
+    expect(parseAddHost('gw:host-gateway')).toEqual({ host: 'gw', ip: 'host-gateway' }); // the address is the start's (etc-files.ts)
   });
 
   it('names from the image\'s /etc/group, numbers as given', () => {
