@@ -9,6 +9,7 @@ import { runCli, type GlobalArgs } from './cli.ts';
 import { UsageError } from './command.ts';
 import type { CliContext } from './context.ts';
 import { exitCodeFor, EXIT_ENGINE } from './exit-codes.ts';
+import { renderRows } from './format/report.ts';
 import { EngineError, type Engine } from '../engine/index.ts';
 
 const controller = new AbortController();
@@ -152,6 +153,11 @@ export async function warmUp(): Promise<void> {
     stdin: undefined as unknown as NodeJS.ReadableStream, // no warm-up line reads input before the engine
     engine: () => Promise.reject(stop),
   });
+  // The Go-template engine behind ps/images/inspect --format: compiled and run once on a made-up row.
+  const row = { ID: '0123456789ab', Image: 'docker.io/library/alpine:latest', Command: '"sh"', RunningFor: '1 second ago', Status: 'Up 1 second', Ports: '', Names: 'warm_up', Labels: { a: 'b' } };
+  for (const f of ['table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}', '{{.Names}} {{.Status}}', '{{json .Labels}} {{index .Labels "a"}}']) {
+    renderRows(f, [row], { defaultTable: f, headers: { ID: 'CONTAINER ID' } });
+  }
   for (const argv of WARM_UP_ARGV) {
     try {
       await runCli(argv, ctx, () => undefined);
