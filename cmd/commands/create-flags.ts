@@ -64,7 +64,7 @@ export const CREATE_FLAGS: readonly FlagDef[] = [
   def('cpus', { type: 'string', describe: 'Number of CPUs (e.g. 1.5): a CFS quota over a 100ms period' }),
   def('cpu-shares', { type: 'number', describe: 'CPU shares (relative weight)' }),
   def('pids-limit', { type: 'number', describe: 'Limit on the number of processes (default 2048; 0 or -1: unlimited)' }),
-  def('ulimit', { type: 'string', array: true, nargs: 1, describe: 'Rlimit TYPE=SOFT[:HARD], e.g. nofile=1024:2048 (at most the current hard limit)' }),
+  def('ulimit', { type: 'string', array: true, nargs: 1, describe: 'Rlimit TYPE=SOFT[:HARD] (-1 or unlimited: none), e.g. nofile=1024:2048, at most the current hard limit; host: all of ours' }),
   def('shm-size', { type: 'string', describe: 'Size of /dev/shm (default 64m)' }),
   def('oom-kill-disable', { type: 'boolean', describe: 'Disable the kernel OOM killer for the container' }),
   def('cap-add', { type: 'string', array: true, nargs: 1, describe: 'Add capabilities (NET_ADMIN or CAP_NET_ADMIN; ALL)' }),

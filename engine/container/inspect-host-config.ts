@@ -78,7 +78,7 @@ export function hostConfigInspect(cfg: StoredConfig, o: { runtime: string; autoR
     CpuQuota: 0,
     CpuPeriod: 0,
     PidsLimit: r.pidsLimit ?? DEFAULT_PIDS_LIMIT,
-    Ulimits: (r.ulimits ?? []).map((u) => ({ Name: u.type.replace(/^RLIMIT_/, '').toLowerCase(), Soft: u.soft, Hard: u.hard })),
+    Ulimits: (r.ulimits ?? []).map((u) => ({ Name: u.type.replace(/^RLIMIT_/, '').toLowerCase(), Soft: u.soft, Hard: u.hard })), // -1: unlimited, as docker shows it
     ShmSize: r.shmSize ?? DEFAULT_SHM_SIZE,
     OomKillDisable: r.oomKillDisable === true,
     Privileged: s.privileged === true,

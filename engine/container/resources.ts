@@ -35,7 +35,7 @@ export interface ResourceOptions {
   readonly cpus?: number | string | undefined;
   readonly cpuShares?: number | undefined;
   readonly pidsLimit?: number | undefined;
-  /** `TYPE=SOFT[:HARD]` (docker/podman --ulimit); -1 or `unlimited` for no limit. */
+  /** `TYPE=SOFT[:HARD]` (docker/podman --ulimit); -1 or `unlimited` for no limit; `host`: every limit as the engine's. */
   readonly ulimits?: readonly string[] | undefined;
   readonly shmSize?: string | number | undefined;
   readonly oomKillDisable?: boolean | undefined;
@@ -67,22 +67,33 @@ const LIMIT_LABELS: Readonly<Record<string, string>> = {
   rtprio: 'Max realtime priority', rttime: 'Max realtime timeout',
 };
 
+/** A limit: a number, or Infinity for `-1`/`unlimited` (RLIM_INFINITY, stored as -1). */
 function limitValue(s: string, item: string): number {
-  // RLIM_INFINITY is 2^64-1 in config.json, which a JS number cannot write exactly (runc then fails to parse
-  // it); and it is above this host's hard limits anyway.
-  if (s === '-1' || s === 'unlimited') throw new EngineError('INVALID_ARGUMENT', `invalid --ulimit "${item}": unlimited is not supported; give a number`);
+  if (s === '-1' || s === 'unlimited') return Infinity;
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new EngineError('INVALID_ARGUMENT', `invalid --ulimit "${item}": "${s}" is not a number`);
   return Number(s);
 }
 
-/** The engine's own hard limit for `type` (from /proc/self/limits text), Infinity when unlimited or unknown. */
-function hostHard(procLimits: string, type: string): number {
+/** The engine's own soft and hard limit for `type` (from /proc/self/limits text), Infinity for unlimited; undefined when unknown. */
+function hostLimit(procLimits: string, type: string): { soft: number; hard: number } | undefined {
   const label = LIMIT_LABELS[type]!;
   const line = procLimits.split('\n').find((l) => l.startsWith(label));
-  const hard = line?.slice(label.length).trim().split(/\s+/)[1];
-  if (hard === undefined || hard === 'unlimited') return Infinity;
-  const n = Number(hard);
-  return Number.isSafeInteger(n) ? n : Infinity;
+  const fields = line?.slice(label.length).trim().split(/\s+/);
+  if (fields === undefined || fields.length < 2) return undefined;
+  const value = (v: string) => (v === 'unlimited' ? Infinity : Number.isSafeInteger(Number(v)) ? Number(v) : undefined);
+  const soft = value(fields[0]!);
+  const hard = value(fields[1]!);
+  return soft === undefined || hard === undefined ? undefined : { soft, hard };
+}
+
+/** `--ulimit host` (podman): every limit as the engine has it now. */
+export function hostUlimits(procLimits: string): OciRlimit[] {
+  const out: OciRlimit[] = [];
+  for (const type of Object.keys(LIMIT_LABELS)) {
+    const l = hostLimit(procLimits, type);
+    if (l) out.push(stored({ type: `RLIMIT_${type.toUpperCase()}`, soft: l.soft, hard: l.hard }));
+  }
+  return out;
 }
 
 /** `nofile=1024:2048` → RLIMIT_NOFILE; checks hard ≥ soft and hard ≤ the engine's own hard limit. */
@@ -96,13 +107,18 @@ export function parseUlimit(item: string, procLimits: string): OciRlimit {
   const soft = limitValue(m[2]!, item);
   const hard = m[3] === undefined ? soft : limitValue(m[3], item);
   if (soft > hard) throw new EngineError('INVALID_ARGUMENT', `invalid --ulimit "${item}": soft limit ${m[2]} is above the hard limit ${m[3] ?? m[2]}`);
-  const max = hostHard(procLimits, type);
+  const max = hostLimit(procLimits, type)?.hard ?? Infinity;
   if (hard > max) {
     throw new EngineError('INVALID_ARGUMENT', `--ulimit ${item}: the hard limit is above the current hard limit ${max} for ${type}, and raising it needs CAP_SYS_RESOURCE`, {
       hint: `ask for at most ${type}=${Math.min(soft, max)}:${max}`,
     });
   }
-  return { type: `RLIMIT_${type.toUpperCase()}`, soft, hard };
+  return stored({ type: `RLIMIT_${type.toUpperCase()}`, soft, hard });
+}
+
+/** Unlimited (Infinity) is stored as -1: the config is JSON (runtime-spec.ts specJson writes RLIM_INFINITY). */
+function stored(r: OciRlimit): OciRlimit {
+  return { type: r.type, soft: r.soft === Infinity ? -1 : r.soft, hard: r.hard === Infinity ? -1 : r.hard };
 }
 
 function positiveInt(v: unknown, flag: string): number {
@@ -143,8 +159,7 @@ export function resolveResources(o: ResourceOptions, procLimits: string): Resour
   if (o.ulimits !== undefined && o.ulimits.length > 0) {
     const byType = new Map<string, OciRlimit>();
     for (const u of o.ulimits) {
-      const r = parseUlimit(u, procLimits);
-      byType.set(r.type, r);
+      for (const r of u === 'host' ? hostUlimits(procLimits) : [parseUlimit(u, procLimits)]) byType.set(r.type, r);
     }
     out.ulimits = [...byType.values()];
   }

@@ -253,3 +253,17 @@ export function buildRuntimeSpec(input: SpecInput): OciSpec {
   if (input.security !== undefined) applySecurity(spec, input.security.settings, input.security.host);
   return spec;
 }
+
+/**
+ * config.json's text. An rlimit of -1 (--ulimit TYPE=unlimited, stored so) is written as RLIM_INFINITY,
+ * 2^64-1, which no JS number can hold (JSON.stringify would write 18446744073709552000 and runc refuses it).
+ */
+export function specJson(spec: OciSpec): string {
+  const infinity = '\u0000RLIM_INFINITY';
+  const rlimits = spec.process?.rlimits;
+  const unlimited = (v: number) => (v === -1 ? infinity : v);
+  const text = JSON.stringify(rlimits?.some((r) => r.soft === -1 || r.hard === -1)
+    ? { ...spec, process: { ...spec.process, rlimits: rlimits.map((r) => ({ ...r, soft: unlimited(r.soft), hard: unlimited(r.hard) })) } }
+    : spec);
+  return text.replaceAll(JSON.stringify(infinity), '18446744073709551615');
+}

@@ -21,7 +21,7 @@ import { launchMonitor, monitorCommand, type MonitorChannel } from './launch.ts'
 import type { StoredConfig } from './options.ts';
 import type { ContainerPaths } from './paths.ts';
 import { readHostLimits } from './rlimits.ts';
-import { buildRuntimeSpec, cgroupsPathFor } from './runtime-spec.ts';
+import { buildRuntimeSpec, specJson, cgroupsPathFor } from './runtime-spec.ts';
 import { limitSpecInput, memoryCgroupDir } from './limits-spec.ts';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { resolveGroups, resolveUser } from './user.ts';
@@ -153,7 +153,7 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     ...(userns ? { userNamespace: userns } : {}),
   });
   if (cfg.init) applyInit(spec, findInit(cfg.initPath));
-  writeFileSync(paths.config, JSON.stringify(spec));
+  writeFileSync(paths.config, specJson(spec));
 }
 
 export async function startContainer(d: StartDeps, rec: ContainerRecord, o: StartOptions = {}): Promise<Started> {

@@ -63,6 +63,17 @@ describe.each(RUNTIMES.map((r, i) => [r, installed[i]] as const))('runtime %s', 
     await runCli([...s.g, 'rm', id], { expectCode: 0 });
   });
 
+  it.skipIf(!present)('--ulimit TYPE=unlimited where the host allows it, and --ulimit host', async () => {
+    const host = readFileSync('/proc/self/limits', 'utf8');
+    const coreHard = /^Max core file size\s+\S+\s+(\S+)/m.exec(host)![1];
+    expect(coreHard, 'this test needs an unlimited hard core limit (the default)').toBe('unlimited');
+    const un = await runCli([...s.g, 'run', '--rm', '--runtime', runtime, '--ulimit', 'core=-1', '--ulimit', 'stack=unlimited', s.alpine, 'sh', '-c', 'ulimit -Sc; ulimit -Hc; ulimit -Hs'], { expectCode: 0 });
+    expect(un.stdout).toBe('unlimited\nunlimited\nunlimited\n');
+    const nofile = /^Max open files\s+(\d+)\s+(\d+)/m.exec(host)!;
+    const h = await runCli([...s.g, 'run', '--rm', '--runtime', runtime, '--ulimit', 'host', s.alpine, 'sh', '-c', 'ulimit -Sn; ulimit -Hn; ulimit -Sc'], { expectCode: 0 });
+    expect(h.stdout).toBe(`${nofile[1]}\n${nofile[2]}\n0\n`);
+  });
+
   it.skipIf(!present)('defaults: pids limit 2048; --pids-limit -1 lifts it', async () => {
     for (const [flags, want] of [[[], '2048'], [['--pids-limit', '-1'], 'max']] as const) {
       const id = (await runCli([...s.g, 'run', '-d', '--runtime', runtime, ...flags, s.alpine, 'sleep', '1000'], { expectCode: 0 })).stdout.trim();

@@ -3,7 +3,9 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hostDevice, memoryCgroupDir, privilegedDevices } from '../../../engine/container/limits-spec.ts';
-import { parseSize, parseUlimit, resolveResources } from '../../../engine/container/resources.ts';
+import { hostUlimits, parseSize, parseUlimit, resolveResources } from '../../../engine/container/resources.ts';
+import { specJson } from '../../../engine/container/runtime-spec.ts';
+import type { OciSpec } from '../../../engine/container/oci-spec.ts';
 import { capabilitySet, CONTAINERS_SECCOMP_PROFILE, resolveSecurity, seccompFromProfile } from '../../../engine/container/security.ts';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -34,7 +36,25 @@ describe('sizes and resources', () => {
     expect(parseUlimit('nofile=300', LIMITS)).toEqual({ type: 'RLIMIT_NOFILE', soft: 300, hard: 300 });
     expect(parseUlimit('core=1000000', LIMITS)).toEqual({ type: 'RLIMIT_CORE', soft: 1000000, hard: 1000000 }); // host unlimited
     expect(() => parseUlimit('nofile=100:20001', LIMITS)).toThrow('the hard limit is above the current hard limit 20000 for nofile');
-    expect(() => parseUlimit('nofile=-1', LIMITS)).toThrow('unlimited is not supported');
+    // Unlimited (-1 or `unlimited`, stored as -1) only where the host's hard limit is unlimited.
+    expect(parseUlimit('core=-1', LIMITS)).toEqual({ type: 'RLIMIT_CORE', soft: -1, hard: -1 });
+    expect(parseUlimit('core=0:unlimited', LIMITS)).toEqual({ type: 'RLIMIT_CORE', soft: 0, hard: -1 });
+    expect(() => parseUlimit('nofile=-1', LIMITS)).toThrow('the hard limit is above the current hard limit 20000 for nofile');
+    expect(() => parseUlimit('core=-1:5', LIMITS)).toThrow('soft limit -1 is above the hard limit 5');
+  });
+
+  it('--ulimit host: every limit as the engine has it; others given after it still replace theirs', () => {
+    expect(hostUlimits(LIMITS)).toEqual([
+      { type: 'RLIMIT_CORE', soft: 0, hard: -1 },
+      { type: 'RLIMIT_NPROC', soft: 63426, hard: 63426 },
+      { type: 'RLIMIT_NOFILE', soft: 1024, hard: 20000 },
+    ]);
+    expect(resolveResources({ ulimits: ['host', 'nofile=10:20'] }, LIMITS)?.ulimits).toContainEqual({ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 });
+  });
+
+  it('config.json writes an unlimited rlimit as RLIM_INFINITY exactly', () => {
+    const spec = { ociVersion: '1.0.2', process: { rlimits: [{ type: 'RLIMIT_CORE', soft: -1, hard: -1 }, { type: 'RLIMIT_NOFILE', soft: 5, hard: 6 }] } } as unknown as OciSpec;
+    expect(specJson(spec)).toBe('{"ociVersion":"1.0.2","process":{"rlimits":[{"type":"RLIMIT_CORE","soft":18446744073709551615,"hard":18446744073709551615},{"type":"RLIMIT_NOFILE","soft":5,"hard":6}]}}');
   });
 });
 
