@@ -171,9 +171,10 @@ static int join_fds(int userfd, int mntfd, char **argv) {
   close(mntfd);
   /* Entering a mount namespace moves root and cwd to its root: go back to where the caller was. */
   if (chdir(cwd) != 0 && chdir("/") != 0) die("chdir");
-  /* Our host uid is root's in the namespace already; drop the unmapped supplementary groups. */
+  /* Our host uid is root's in the namespace already. The supplementary groups stay (unmapped, they show as
+   * the overflow gid), as podman's do: `--group-add keep-groups` hands them to the container (crun), and
+   * every other container gets the groups its runtime sets. */
   if (setresgid(0, 0, 0) != 0) die("setresgid(0)");
-  if (setgroups(0, NULL) != 0 && errno != EPERM) die("setgroups");
   if (setresuid(0, 0, 0) != 0) die("setresuid(0)");
   execvp(argv[0], argv);
   die(argv[0]);

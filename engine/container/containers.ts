@@ -147,7 +147,10 @@ export class Containers {
     const store = this.#d.store;
     const image = lookupImage(store.images, o.image, this.#d.registriesConf());
     const runtimeName = o.runtime ?? this.#d.defaultRuntime();
-    this.#d.runtime(runtimeName); // refuse a runtime that does not resolve now, not at start
+    const runtime = this.#d.runtime(runtimeName); // refuse a runtime that does not resolve now, not at start
+    if (validated.groupAdd?.includes('keep-groups') && runtime.profile.kind !== 'crun') {
+      throw new EngineError('INVALID_ARGUMENT', `--group-add keep-groups needs crun (its run.oci.keep_original_groups annotation); runtime "${runtimeName}" would set the groups itself`);
+    }
     containerUserNamespace({ mode: validated.userns, uidMap: validated.uidMap, gidMap: validated.gidMap }, this.#d.rootless); // refuse what start could not do
     if (o.name !== undefined && !isValidName(o.name)) {
       throw new EngineError('INVALID_ARGUMENT', `container name "${o.name}" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);

@@ -74,7 +74,10 @@ export function validateMountOptions(o: MountCreateOptions, network: string): Mo
   ];
   checkMounts(mounts);
   const groupAdd = list('groupAdd', o.groupAdd);
-  if (groupAdd.includes('keep-groups')) throw new EngineError('INVALID_ARGUMENT', '--group-add keep-groups is not supported');
+  // podman's: the user's own supplementary groups (crun's run.oci.keep_original_groups), alone.
+  if (groupAdd.includes('keep-groups') && groupAdd.length > 1) {
+    throw new EngineError('INVALID_ARGUMENT', 'the \'keep-groups\' option is not allowed with other groups');
+  }
   const addHost = list('addHost', o.addHost).map(parseAddHost);
   // none, private: no address reaches the host, now or at any start (the other modes are checked at start).
   const gateway = addHost.find((h) => h.ip === HOST_GATEWAY);

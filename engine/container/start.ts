@@ -121,7 +121,8 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     passwd: readOptional(join(paths.rootfs, 'etc/passwd')),
     group: groupText,
   });
-  if (cfg.groupAdd) user.additionalGids.push(...resolveGroups(cfg.groupAdd, groupText)); // --group-add
+  const keepGroups = cfg.groupAdd?.includes('keep-groups') === true; // crun keeps the process's own groups
+  if (cfg.groupAdd && !keepGroups) user.additionalGids.push(...resolveGroups(cfg.groupAdd, groupText)); // --group-add
   // -v …:U: the sources belong to the process's user (outside the container's user namespace, if any).
   if (cfg.mounts?.some((m) => m.type !== 'tmpfs' && m.chown === true)) chownMountSources(cfg.mounts, chownTarget(user, userns), (name) => store.volumes.dataDir(name));
   const hostname = cfg.hostname ?? (cfg.network === 'host' ? osHostname() : rec.id.slice(0, 12));
@@ -151,6 +152,7 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     ...(d.rootless ? { pidsLimit: 0, rootless: true } : { cgroupsPath: cgroupsPathFor(rec.id) }),
     ...limitSpecInput(cfg, { rootless: d.rootless !== undefined, runtime: d.runtime }), // resources, capabilities, seccomp (limits-spec.ts)
     ...(userns ? { userNamespace: userns } : {}),
+    ...(keepGroups ? { annotations: { 'run.oci.keep_original_groups': '1' } } : {}),
   });
   if (cfg.init) applyInit(spec, findInit(cfg.initPath));
   writeFileSync(paths.config, specJson(spec));

@@ -205,6 +205,19 @@ describe('rootless', () => {
     }
   });
 
+  it('--group-add keep-groups (crun): the user\'s supplementary groups stay, unmapped (overflow gid 65534); other runtimes refuse it', async () => {
+    const groups = (flags: string[]) => as(['run', '--rm', '--network', 'none', ...flags, alpine, 'sh', '-c', 'grep ^Groups: /proc/self/status'], 0);
+    const kept = (await groups(['--group-add', 'keep-groups'])).stdout.trim().split(/\s+/).slice(1);
+    expect(kept).toContain('65534'); // tsekeep: a host group of the user, not in the namespace's map
+    const usual = (await groups([])).stdout.trim().split(/\s+/).slice(1);
+    expect(usual).not.toContain('65534'); // the image's groups for root (alpine's /etc/group) instead
+    expect(usual).toContain('10'); // wheel
+    const mixed = await as(['create', '--group-add', 'keep-groups', '--group-add', 'wheel', alpine, 'true'], 125);
+    expect(mixed.stderr).toBe('Error: the \'keep-groups\' option is not allowed with other groups\n');
+    const runc = await as(['create', '--runtime', 'runc', '--group-add', 'keep-groups', alpine, 'true'], 125);
+    expect(runc.stderr).toMatch(/^Error: --group-add keep-groups needs crun/);
+  });
+
   it('-p: a host port of the user forwards into the container (slirp4netns host forward); a port below 1024 is refused', async () => {
     const probe = await listen('127.0.0.1', 'x');
     const port = probe.port;

@@ -1,5 +1,6 @@
 // Real unprivileged users for the rootless e2e tests, made as root (CI runs as root), idempotently:
-//   tsetest   subordinate ranges of 65536 IDs (useradd's default; added with usermod when absent)
+//   tsetest   subordinate ranges of 65536 IDs (useradd's default; added with usermod when absent), and a
+//             supplementary group, tsekeep
 //   tsenoids  no subordinate ranges at all (the teaching error)
 //   tsesmall  1000 subordinate IDs only (an image file owned by 65534 does not fit)
 //   tsefuse   like tsetest, for the fuse-overlayfs tests (fuseTestUser): a user of its own, so its namespace
@@ -54,9 +55,15 @@ async function ensureUser(name: string, ranges: number): Promise<TestUser> {
   return { name, uid, gid, home, runtimeDir };
 }
 
+/** A supplementary group of tsetest's (`--group-add keep-groups` must hand it to the container). */
+export const KEEP_GROUP = 'tsekeep';
+
 export async function rootlessUsers(): Promise<{ full: TestUser; none: TestUser; small: TestUser }> {
+  const full = await ensureUser('tsetest', 65536);
+  await execa('groupadd', ['-f', KEEP_GROUP]);
+  await execa('usermod', ['-aG', KEEP_GROUP, full.name]);
   return {
-    full: await ensureUser('tsetest', 65536),
+    full,
     none: await ensureUser('tsenoids', 0),
     small: await ensureUser('tsesmall', 1000),
   };
