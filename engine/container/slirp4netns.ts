@@ -8,7 +8,8 @@
  *    config.json joins it by that path. Rootless the engine runs in the holder's user and mount namespaces,
  *    so the namespace belongs to the holder's user namespace and the mount lives in its mount namespace.
  * 2. slirp4netns runs detached for the container's life with podman 4.3's options: tap0 10.0.2.100/24,
- *    gateway 10.0.2.2, DNS 10.0.2.3, MTU 65520, sandbox and seccomp on, and the host's loopback out of
+ *    gateway 10.0.2.2, DNS 10.0.2.3, MTU 65520, IPv6 (fd00::/64 by router advertisement, as podman 4.3's
+ *    default enable_ipv6), sandbox and seccomp on, and the host's loopback out of
  *    reach (`--disable-host-loopback`: 10.0.2.2 is not a door to services bound to the host's 127.0.0.1,
  *    which trust local users; the host's other addresses are reachable, as from any process of the user).
  *    We wait for its ready fd, and record `PID:STARTTIME` in <runDir>/slirp4netns.pid.
@@ -108,7 +109,7 @@ export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string 
 async function startSlirp(path: string, ns: string, runDir: string, apiSocket: string | undefined): Promise<number> {
   const log = openSync(logFile(runDir), 'w', 0o600);
   const child = spawn(path, [
-    '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
+    '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--enable-ipv6',
     ...(apiSocket !== undefined ? [`--api-socket=${apiSocket}`] : []),
     '--ready-fd=3', '--netns-type=path', ns, 'tap0',
   ], { detached: true, stdio: ['ignore', log, log, 'pipe'] });

@@ -42,6 +42,15 @@ async function slirpCount(): Promise<number> {
   return r.stdout.trim() === '' ? 0 : r.stdout.trim().split('\n').length;
 }
 
+describe('--network slirp4netns', () => {
+  it('has IPv6 too, as podman 4.3 (enable_ipv6): an fd00::/64 address by router advertisement, default route via fe80::2', async () => {
+    const script = 'for i in $(seq 100); do ip -6 addr show tap0 | grep -q "inet6 fd00:" && break; sleep 0.1; done; ip -6 addr show tap0; ip -6 route';
+    const r = await cli(['run', '--rm', '--network', 'slirp4netns', s.alpine, 'sh', '-c', script]);
+    expect(r.stdout).toMatch(/inet6 fd00::[0-9a-f:]+\/64 scope global/);
+    expect(r.stdout).toMatch(/^default via fe80::2 dev tap0/m);
+  });
+});
+
 describe('-p with --network slirp4netns', () => {
   it('forwards a host port into the container; ps, inspect and port show it; rm frees it', async () => {
     const hostPort = await freePort();
