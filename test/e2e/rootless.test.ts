@@ -166,6 +166,29 @@ describe('rootless', () => {
     }
   });
 
+  it('mounts: a bind rw (files of the container\'s root are the user\'s), :ro, a named volume copied up from the image, --tmpfs, --read-only', async () => {
+    const u = users.full;
+    const dir = mkdtempSync(join(tmpdir(), 'tse-rootless-v-'));
+    chownSync(dir, u.uid, u.gid);
+    const vol = `rootless-vol-${process.pid}`;
+    try {
+      const rw = await as(['run', '--rm', '--network', 'none', '-v', `${dir}:/data`, alpine, 'sh', '-c', 'echo hi > /data/f && stat -c %u /data/f'], 0);
+      expect(rw.stdout).toBe('0\n');
+      expect(statSync(join(dir, 'f')).uid).toBe(u.uid); // the namespace's root is the user
+      const ro = await as(['run', '--rm', '--network', 'none', '-v', `${dir}:/data:ro`, alpine, 'sh', '-c', 'cat /data/f; touch /data/g 2>/dev/null || echo denied'], 0);
+      expect(ro.stdout).toBe('hi\ndenied\n');
+      // A named volume at /etc/apk starts with the image's files there (docker's copy-up) and outlives the container.
+      const first = await as(['run', '--rm', '--network', 'none', '-v', `${vol}:/etc/apk`, alpine, 'sh', '-c', 'ls /etc/apk | head -1; echo kept > /etc/apk/mine'], 0);
+      expect(first.stdout).toBe('arch\n');
+      expect((await as(['run', '--rm', '--network', 'none', '-v', `${vol}:/etc/apk`, alpine, 'cat', '/etc/apk/mine'], 0)).stdout).toBe('kept\n');
+      const t = await as(['run', '--rm', '--network', 'none', '--read-only', '--tmpfs', '/scratch', alpine, 'sh', '-c', 'touch /x 2>/dev/null || echo ro; touch /scratch/y && echo tmpfs; grep -c " /scratch tmpfs " /proc/mounts'], 0);
+      expect(t.stdout).toBe('ro\ntmpfs\n1\n');
+    } finally {
+      await as(['volume', 'rm', '-f', vol], 0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('network none and host', async () => {
     expect((await as(['run', '--rm', '--network', 'none', alpine, 'sh', '-c', 'ls /sys/class/net'], 0)).stdout).toBe('lo\n');
     const host = (await execa('ls', ['/sys/class/net'])).stdout.split('\n').sort();
