@@ -25,6 +25,11 @@
  *       keeps the namespace alive; config.json joins it by path and slirp4netns plugs tap0 into it. Run by
  *       the engine, so rootless it is inside the holder's namespaces and the network namespace belongs to
  *       the holder's user namespace. Teardown is the engine's: unmount PATH, remove it.
+ *   tsengine-userns netns PATH --unprivileged-net
+ *       The same, for a container with a user namespace of its own (keep-id, --uidmap): its root has no
+ *       capability over a network namespace of the holder's, so ports below 1024 and ping are opened to
+ *       every user of this namespace (ip_unprivileged_port_start 0, ping_group_range 0 to its highest gid), which
+ *       is what the container's root could do in a namespace of its own.
  *
  * Exit codes: 125 with one "Error: …" line on stderr, as the CLI's engine errors.
  */
@@ -34,6 +39,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,7 +225,26 @@ static int join_default(char **argv) {
   return 125;
 }
 
-static int netns(const char *path) {
+static void write_sysctl(const char *path, const char *value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die(path);
+  size_t n = strlen(value);
+  if (write(fd, value, n) != (ssize_t)n) die(path);
+  close(fd);
+}
+
+/* The highest group ID /proc/self/gid_map maps (0 when it says nothing). */
+static unsigned long highest_mapped_gid(void) {
+  FILE *f = fopen("/proc/self/gid_map", "re");
+  if (f == NULL) die("/proc/self/gid_map");
+  unsigned long inside, outside, count, highest = 0;
+  while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+    if (count > 0 && inside + count - 1 > highest) highest = inside + count - 1;
+  fclose(f);
+  return highest;
+}
+
+static int netns(const char *path, bool unprivileged_net) {
   int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) die(path);
   close(fd);
@@ -233,6 +258,14 @@ static int netns(const char *path) {
   ifr.ifr_flags |= IFF_UP;
   if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("bringing lo up");
   close(s);
+  /* /proc/sys/net is the writer's network namespace: the new one. */
+  if (unprivileged_net) {
+    write_sysctl("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0");
+    /* The range must be of groups this user namespace maps: 0 up to its highest. */
+    char range[32];
+    snprintf(range, sizeof range, "0 %lu", highest_mapped_gid());
+    write_sysctl("/proc/sys/net/ipv4/ping_group_range", range);
+  }
   if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) != 0) die("bind-mounting the network namespace");
   return 0;
 }
@@ -249,8 +282,9 @@ int main(int argc, char **argv) {
     if (open_namespaces(pid, &userfd, &mntfd) != 0) die("opening the holder's namespaces");
     return join_fds(userfd, mntfd, argv + 4);
   }
-  if (argc == 3 && strcmp(argv[1], "netns") == 0) return netns(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "netns") == 0) return netns(argv[2], false);
+  if (argc == 4 && strcmp(argv[1], "netns") == 0 && strcmp(argv[3], "--unprivileged-net") == 0) return netns(argv[2], true);
   if (argc >= 4 && strcmp(argv[1], "join-default") == 0 && strcmp(argv[2], "--") == 0) return join_default(argv + 3);
-  fprintf(stderr, "usage: tsengine-userns holder IDLE_SECONDS | join PID -- ARGV... | join-default -- ARGV... | netns PATH\n");
+  fprintf(stderr, "usage: tsengine-userns holder IDLE_SECONDS | join PID -- ARGV... | join-default -- ARGV... | netns PATH [--unprivileged-net]\n");
   return 2;
 }

@@ -67,7 +67,14 @@ function tunError(): EngineError {
  * Makes the container's network namespace and starts slirp4netns on it; returns the namespace's path for
  * config.json. Whatever an earlier run left in `runDir` is torn down first. On failure nothing is left.
  */
-export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string | undefined; ports?: readonly PortMapping[]; apiSocket?: string }): Promise<string> {
+export async function setupSlirp4netns(o: {
+  runDir: string;
+  slirp4netns: string | undefined;
+  ports?: readonly PortMapping[];
+  apiSocket?: string;
+  /** The container has a user namespace of its own (keep-id, --uidmap): the namespace's low ports and ping are opened to it (userns-helper.c). */
+  ownUserNamespace?: boolean;
+}): Promise<string> {
   if (o.slirp4netns === undefined) {
     throw new EngineError('NETWORK_UNAVAILABLE', 'slirp4netns is not installed: install it (apt-get install slirp4netns), or give the container --network none (or private: loopback only)');
   }
@@ -79,7 +86,7 @@ export async function setupSlirp4netns(o: { runDir: string; slirp4netns: string 
   }
   await teardownSlirp4netns(o.runDir);
   const ns = netnsFile(o.runDir);
-  const made = await execa(userNamespaceHelper(), ['netns', ns], { reject: false });
+  const made = await execa(userNamespaceHelper(), ['netns', ns, ...(o.ownUserNamespace === true ? ['--unprivileged-net'] : [])], { reject: false });
   if (made.exitCode !== 0) {
     rmSync(ns, { force: true });
     throw new EngineError('RUNTIME_FAILED', `making the container's network namespace: ${made.stderr.trim() || made.message}`);

@@ -167,7 +167,15 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
   try {
     await prepareRootfs(d, rec);
     // Before the runtime: the container's process never runs without its network.
-    const netnsPath = cfg.network === 'slirp4netns' ? await setupSlirp4netns({ runDir: paths.runDir, slirp4netns: d.slirp4netns, ports: cfg.publish ?? [], apiSocket: paths.slirpApiSocket }) : undefined;
+    const netnsPath = cfg.network === 'slirp4netns'
+      ? await setupSlirp4netns({
+          runDir: paths.runDir,
+          slirp4netns: d.slirp4netns,
+          ports: cfg.publish ?? [],
+          apiSocket: paths.slirpApiSocket,
+          ownUserNamespace: containerUserNamespace({ mode: cfg.userns, uidMap: cfg.uidMap, gidMap: cfg.gidMap }, d.rootless) !== undefined,
+        })
+      : undefined;
     writeBundle(d, rec, cfg, o, netnsPath, await containerMounts(store, paths.rootfs, cfg.mounts));
     for (const f of [paths.exitFile, paths.pidFile, paths.runtimeLog, paths.attachSocket, paths.consoleSocket]) rmSync(f, { force: true });
     const tty = cfg.tty === true;

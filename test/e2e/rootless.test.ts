@@ -228,6 +228,14 @@ describe('rootless', () => {
     }
   });
 
+  it('slirp4netns with a user namespace of the container\'s own (keep-id): ports below 1024 and ping work (the helper opens them in that network namespace)', async () => {
+    const script = 'nc -l -p 80 & sleep 0.3; if kill $! 2>/dev/null; then echo bound; fi; ping -c1 -W2 10.0.2.2 >/dev/null && echo pinged';
+    for (const flags of [['--userns=keep-id'], ['--userns=keep-id', '-u', '0']]) {
+      expect((await as(['run', '--rm', ...flags, alpine, 'sh', '-c', script], 0)).stdout, flags.join(' ')).toBe('bound\npinged\n');
+    }
+    expect(await slirps(users.full)).toEqual([]);
+  });
+
   it('--group-add keep-groups (crun): the user\'s supplementary groups stay, unmapped (overflow gid 65534); other runtimes refuse it', async () => {
     const groups = (flags: string[]) => as(['run', '--rm', '--network', 'none', ...flags, alpine, 'sh', '-c', 'grep ^Groups: /proc/self/status'], 0);
     const kept = (await groups(['--group-add', 'keep-groups'])).stdout.trim().split(/\s+/).slice(1);
