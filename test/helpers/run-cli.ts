@@ -1,7 +1,7 @@
 // Runs the built `tsengine` launcher (dist/cmd/tsengine: the CLI from its start-up snapshot, as users run it)
 // as a black box. `expectCode` is checked on every call, so
 // no e2e test can forget the exit code.
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
@@ -52,6 +52,6 @@ export async function runCli(args: readonly string[], o: RunCliOptions): Promise
 }
 
 /** Starts the CLI without waiting, for tests that kill it. */
-export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}) {
   return execa(CLI, args, { reject: false, stripFinalNewline: false, env: isolatedEnv(env), extendEnv: false, stdin: 'ignore' });
 }
