@@ -37,9 +37,14 @@ async function httpGet(port: number): Promise<string> {
 
 const HTTP_LOOP = 'while true; do printf "HTTP/1.0 200 OK\\r\\n\\r\\nhello from %s\\n" "$(hostname)" | nc -l -p 80; done';
 
+/** Live slirp4netns processes of this store (zombies not counted), waited for to be gone (up to 3 s): see rootless.test.ts slirps. */
 async function slirpCount(): Promise<number> {
-  const r = await execa('pgrep', ['-f', `slirp4netns.*${s.t.runRoot}`], { reject: false });
-  return r.stdout.trim() === '' ? 0 : r.stdout.trim().split('\n').length;
+  for (let i = 0; ; i++) {
+    const r = await execa('pgrep', ['-r', 'R,S,D,T', '-f', `slirp4netns.*${s.t.runRoot}`], { reject: false });
+    const n = r.stdout.trim() === '' ? 0 : r.stdout.trim().split('\n').length;
+    if (n === 0 || i >= 60) return n;
+    await sleep(50);
+  }
 }
 
 describe('--network slirp4netns', () => {

@@ -58,10 +58,17 @@ afterAll(async () => {
   if (tunMode !== undefined) chmodSync(TUN, tunMode);
 });
 
-/** The user's slirp4netns processes (pids). */
+/**
+ * The user's live slirp4netns processes (pids; zombies not counted). A teardown without published ports
+ * does not wait for one to die (its exit takes ~20-30 ms): an empty answer is waited for, up to 3 s.
+ */
 async function slirps(u: TestUser): Promise<string[]> {
-  const r = await execa('pgrep', ['-u', String(u.uid), '-x', 'slirp4netns'], { reject: false });
-  return r.stdout.split('\n').filter((l) => l !== '');
+  for (let i = 0; ; i++) {
+    const r = await execa('pgrep', ['-u', String(u.uid), '-x', '-r', 'R,S,D,T', 'slirp4netns'], { reject: false });
+    const pids = r.stdout.split('\n').filter((l) => l !== '');
+    if (pids.length === 0 || i >= 60) return pids;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Network namespace files mounted in the holder's mount namespace (containers' run dirs). */
