@@ -21,7 +21,7 @@ import { closeSync, constants, accessSync, existsSync, mkdirSync, openSync, read
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
+import { runChild } from '../child.ts';
 import { isErrno } from '../../storage/errors.ts';
 import { isMountPoint, unmount } from '../../storage/overlay.ts';
 import { isOwnerAlive } from '../../storage/owner.ts';
@@ -49,7 +49,7 @@ export interface Slirp4netnsInfo {
 }
 
 export async function slirp4netnsInfo(path: string): Promise<Slirp4netnsInfo> {
-  const r = await execa(path, ['--version'], { reject: false });
+  const r = await runChild(path, ['--version']);
   return { path, version: /slirp4netns version (\S+)/.exec(r.stdout)?.[1] ?? '' };
 }
 
@@ -86,10 +86,10 @@ export async function setupSlirp4netns(o: {
   }
   await teardownSlirp4netns(o.runDir);
   const ns = netnsFile(o.runDir);
-  const made = await runQuiet(userNamespaceHelper(), ['netns', ns, ...(o.ownUserNamespace === true ? ['--unprivileged-net'] : [])]);
-  if (made.code !== 0) {
+  const made = await runChild(userNamespaceHelper(), ['netns', ns, ...(o.ownUserNamespace === true ? ['--unprivileged-net'] : [])]);
+  if (made.exitCode !== 0) {
     rmSync(ns, { force: true });
-    throw new EngineError('RUNTIME_FAILED', `making the container's network namespace: ${made.stderr.trim() || `exit ${made.code}`}`);
+    throw new EngineError('RUNTIME_FAILED', `making the container's network namespace: ${made.stderr.trim() || made.error?.message || `exit ${made.exitCode ?? made.signal}`}`);
   }
   const ports = o.ports ?? [];
   const api = ports.length > 0 ? o.apiSocket : undefined;
@@ -111,17 +111,6 @@ export async function setupSlirp4netns(o: {
     throw e;
   }
   return ns;
-}
-
-/** Runs a helper to its end: its exit code (-1 when it could not start or was killed) and stderr. Lighter than execa on `run`'s path. */
-function runQuiet(file: string, args: readonly string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const err: Buffer[] = [];
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.once('error', (e) => resolve({ code: -1, stderr: e.message }));
-    child.once('close', (code) => resolve({ code: code ?? -1, stderr: Buffer.concat(err).toString('utf8') }));
-  });
 }
 
 async function startSlirp(path: string, ns: string, runDir: string, apiSocket: string | undefined): Promise<number> {

@@ -8,7 +8,7 @@
  * 1.8.1 `error opening file …/status`, runsc `loading container: file does not exist`: three wordings, and
  * only classify.ts may read wordings.)
  */
-import { execa } from 'execa';
+import { runChild } from '../child.ts';
 import { isAbsolute } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { parseListOutput, parseStateOutput, type OciState } from './oci-state.ts';
@@ -223,10 +223,9 @@ export class OciCliRuntime {
   async #exec(args: readonly string[], signal: AbortSignal | undefined): Promise<Outcome> {
     signal?.throwIfAborted();
     const p = this.profile;
-    const r = await execa(p.path, args, { reject: false, stdin: 'ignore', ...(signal === undefined ? {} : { cancelSignal: signal }) });
-    if (r.isCanceled && signal !== undefined) throw signal.reason;
+    const r = await runChild(p.path, args, { signal });
     if (r.exitCode === undefined) {
-      const spawnError = r.cause as NodeJS.ErrnoException | undefined;
+      const spawnError = r.error;
       const code = spawnError?.code;
       if (code === 'ENOENT' || code === 'EACCES') {
         throw new EngineError('RUNTIME_NOT_FOUND', `OCI runtime "${p.name}" not found: cannot execute ${p.path} (${code})`, { cause: r });
