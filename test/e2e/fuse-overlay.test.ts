@@ -96,6 +96,17 @@ interface Cli {
  * The scenario both as root and rootless: run, see the FUSE mount and the layers right, stop; start again
  * and see what the first run wrote and deleted; rm leaves no mount and no fuse-overlayfs.
  */
+/** A rootless describe's afterAll: its containers, /dev/fuse's mode, an extra mount, its temp dir. */
+async function rootlessCleanUp(o: { cli: Cli | undefined; closeFuse: (() => void) | undefined; dir: string | undefined; unmount?: string | undefined }): Promise<void> {
+  try {
+    if (o.cli) await o.cli(['rm', '-a', '-f'], 0);
+  } finally {
+    o.closeFuse?.();
+    if (o.unmount !== undefined) await execa('umount', ['-l', o.unmount]);
+    if (o.dir) rmSync(o.dir, { recursive: true, force: true });
+  }
+}
+
 async function scenario(o: { cli: Cli; storeDir: string; mountinfoPid: () => number | 'self'; runFlags?: readonly string[] }): Promise<void> {
   const { cli } = o;
   await cli(['pull', '-q', image], 0);
@@ -200,14 +211,7 @@ describe('rootless, mount_program in the user\'s $XDG_CONFIG_HOME/containers/sto
     // CONTAINERS_STORAGE_CONF empty: the search, as for a user who never set it (run-cli.ts sets /dev/null).
     env = { XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), CONTAINERS_STORAGE_CONF: '' };
   });
-  afterAll(async () => {
-    try {
-      if (user) await cli(['rm', '-a', '-f'], 0);
-    } finally {
-      closeFuse?.();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => rootlessCleanUp({ cli: user ? cli : undefined, closeFuse, dir }));
 
   it('the root filesystem is a fuse-overlayfs mount in the holder\'s namespace; the same layers, writes and rm', async () => {
     // --network none: slirp4netns (the rootless default) needs /dev/net/tun opened too; not this file's business.
@@ -261,13 +265,7 @@ describe('rootless, no mount_program, a store where the kernel refuses overlay',
     env = { XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), CONTAINERS_STORAGE_CONF: '' };
   });
   afterAll(async () => {
-    try {
-      if (user) await cli(['rm', '-a', '-f'], 0);
-    } finally {
-      closeFuse?.();
-      if (mounted) await execa('umount', ['-l', join(dir, 'm')]);
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
+    await rootlessCleanUp({ cli: user ? cli : undefined, closeFuse, dir, unmount: mounted ? join(dir, 'm') : undefined });
   });
 
   it('falls back to fuse-overlayfs, records it in the store, and says so in info', async () => {
