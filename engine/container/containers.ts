@@ -145,7 +145,7 @@ export class Containers {
     const defaultNetwork = o.network === undefined && this.#d.rootless !== undefined && this.#d.slirp4netns?.() !== undefined;
     const validated = validateCreateOptions(defaultNetwork ? { ...o, network: 'slirp4netns' } : o);
     const store = this.#d.store;
-    const image = lookupImage(store.images, o.image, this.#d.registriesConf());
+    const image = lookupImage(store.images, o.image, this.#d.registriesConf);
     const runtimeName = o.runtime ?? this.#d.defaultRuntime();
     const runtime = this.#d.runtime(runtimeName); // refuse a runtime that does not resolve now, not at start
     if (validated.groupAdd?.includes('keep-groups') && runtime.profile.kind !== 'crun') {

@@ -99,12 +99,12 @@ export class Images {
 
   /** True if `nameOrId` names a stored image. */
   async exists(nameOrId: string): Promise<boolean> {
-    return findImage(this.#d.store.images, nameOrId, this.#d.registriesConf()) !== undefined;
+    return findImage(this.#d.store.images, nameOrId, this.#d.registriesConf) !== undefined;
   }
 
   async inspect(nameOrId: string): Promise<ImageInspect> {
     const store = this.#d.store;
-    const img = lookupImage(store.images, nameOrId, this.#d.registriesConf());
+    const img = lookupImage(store.images, nameOrId, this.#d.registriesConf);
     const blob = store.images.blob(img.configDigest);
     if (!blob) throw new EngineError('STORE_CORRUPT', `image ${img.id}: its config blob ${img.configDigest} is missing`);
     const paths = img.layers.map((d) => store.layers.get(d)?.path ?? '');
@@ -113,7 +113,7 @@ export class Images {
 
   /** Points `target` (normalised; a short name becomes `localhost/NAME`) at the image `nameOrId`. */
   async tag(nameOrId: string, target: string): Promise<void> {
-    const img = lookupImage(this.#d.store.images, nameOrId, this.#d.registriesConf());
+    const img = lookupImage(this.#d.store.images, nameOrId, this.#d.registriesConf);
     const ref = parseReference(isShortName(target) ? `localhost/${target}` : target);
     if (ref.digest !== undefined) throw new EngineError('INVALID_REFERENCE', `${target}: a tag cannot contain a digest`);
     this.#d.store.images.tag(img.id, formatReference(ref));
@@ -126,7 +126,7 @@ export class Images {
    */
   async remove(nameOrId: string, o: { force?: boolean } = {}): Promise<RemoveReport> {
     const store = this.#d.store;
-    const img = lookupImage(store.images, nameOrId, this.#d.registriesConf());
+    const img = lookupImage(store.images, nameOrId, this.#d.registriesConf);
     const byId = img.id.startsWith(nameOrId.replace(/^sha256:/, ''));
     if (!byId && img.tags.length > 1) {
       const name = img.tags.find((t) => store.images.byName(t)?.id === img.id && matchesName(t, nameOrId)) ?? resolvedName(nameOrId);

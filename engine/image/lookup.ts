@@ -10,13 +10,14 @@ import { type RegistriesConf, resolveShortName } from './short-names.ts';
 
 const ID_RE = /^(?:sha256:)?([0-9a-f]{1,64})$/;
 
-export function lookupImage(images: ImageStore, text: string, conf: RegistriesConf): ImageRecord {
+/** `conf` is called only for a short name (registries.conf is read and parsed then, not for `host/repo:tag` or an ID). */
+export function lookupImage(images: ImageStore, text: string, conf: () => RegistriesConf): ImageRecord {
   const found = findImage(images, text, conf);
   if (!found) throw new EngineError('IMAGE_NOT_FOUND', `${text}: image not known`);
   return found;
 }
 
-export function findImage(images: ImageStore, text: string, conf: RegistriesConf): ImageRecord | undefined {
+export function findImage(images: ImageStore, text: string, conf: () => RegistriesConf): ImageRecord | undefined {
   const id = ID_RE.exec(text)?.[1];
   if (id !== undefined) {
     const byId = images.byIdPrefix(id);
@@ -34,10 +35,10 @@ export function findImage(images: ImageStore, text: string, conf: RegistriesConf
 }
 
 /** The full names a reference may be stored under, most likely first. */
-function candidateNames(text: string, conf: RegistriesConf): string[] {
+function candidateNames(text: string, conf: () => RegistriesConf): string[] {
   const ref = parseReference(text);
   if (!isShortName(text)) return [formatReference(ref)];
-  const names = resolveShortName(text, conf).candidates.map(formatReference);
+  const names = resolveShortName(text, conf()).candidates.map(formatReference);
   const local = parseReference(`localhost/${text}`);
   names.push(formatReference(local));
   return names;

@@ -203,7 +203,7 @@ async function versionOf(profile: RuntimeProfile, signal: AbortSignal | undefine
 /** The image to build bundles from: the one asked for, else a stored alpine or busybox. */
 function findImage(d: CheckDeps, asked: string | undefined): { image: ImageRecord; name: string } {
   if (asked !== undefined) {
-    const image = lookupImage(d.store.images, asked, d.registriesConf());
+    const image = lookupImage(d.store.images, asked, d.registriesConf);
     return { image, name: image.tags[0] ?? image.id };
   }
   const names = d.store.images.allNames().sort((a, b) => a.name.localeCompare(b.name));
