@@ -188,7 +188,6 @@ export class Containers {
     return summary(rec);
   }
 
-  /** Starts a created or exited container; resolves once it runs (the monitor saw the pid file). */
   /**
    * Starts a created or exited container; resolves once it runs (the monitor saw the pid file). With
    * `attach`, the result carries the container's output (and stdin, resizes) from its first byte.
