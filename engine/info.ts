@@ -17,7 +17,7 @@ import type { RuntimeInfo, Runtimes } from './runtime/runtimes.ts';
 import { slirp4netnsInfo } from './container/slirp4netns.ts';
 import type { StorageConf } from './config/storage-conf.ts';
 import { overlayKindOf, recordedOverlayKind } from '../storage/overlay-kind.ts';
-import { execa } from 'execa';
+import { runChild } from './child.ts';
 
 export interface OciRuntimeInfo {
   readonly Name: string;
@@ -168,7 +168,7 @@ export async function systemInfo(d: InfoDeps, o: { signal?: AbortSignal } = {}):
 
 /** The program's own version line (`fuse-overlayfs: version 1.10`; it prints fusermount3's first), as podman shows it. */
 async function programVersion(path: string): Promise<string> {
-  const r = await execa(path, ['--version'], { reject: false });
+  const r = await runChild(path, ['--version']);
   const lines = r.stdout.split('\n').map((l) => l.trim());
   return lines.find((l) => l.startsWith(`${basename(path)}:`)) ?? lines[0] ?? '';
 }

@@ -11,6 +11,7 @@ import { isErrno } from '../../storage/errors.ts';
 import { EngineError } from '../errors.ts';
 import { type MountSpec, ociMount } from './mounts.ts';
 import type { OciMount } from './oci-spec.ts';
+import { runChild } from '../child.ts';
 
 /** Checks bind sources and makes the volumes; returns the mounts with anonymous volumes named. */
 export function prepareMounts(store: Store, mounts: readonly MountSpec[]): MountSpec[] {
@@ -104,8 +105,10 @@ export async function containerMounts(store: Store, rootfs: string, mounts: read
         const src = m.noCopy ? undefined : resolveInRoot(rootfs, m.destination);
         if (src !== undefined && statSync(src).isDirectory() && isEmptyDir(v.data)) {
           // `SRC/.` into DATA: contents, owners, modes, times and the directory's own mode and owner.
-          const { execa } = await import('execa'); // once per volume: not on every start's import path
-          await execa('cp', ['-a', '--', `${src}/.`, `${v.data}/`]);
+          const r = await runChild('cp', ['-a', '--', `${src}/.`, `${v.data}/`]);
+          if (r.exitCode !== 0) {
+            throw new EngineError('RUNTIME_FAILED', `copying the image's ${m.destination} into volume ${v.name}: ${r.stderr.split('\n')[0] || r.error?.message || `cp exit ${r.exitCode ?? r.signal}`}`);
+          }
         }
         store.volumes.markCopied(v.name);
       }

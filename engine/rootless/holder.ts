@@ -19,7 +19,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unl
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
+import { runChild } from '../child.ts';
 import { isErrno } from '../../storage/errors.ts';
 import { isOwnerAlive, selfOwner } from '../../storage/owner.ts';
 import { packageRoot } from '../../storage/package-root.ts';
@@ -167,9 +167,9 @@ async function startHolder(ids: SubIds, idleSeconds: number): Promise<number> {
     await next('U');
     const pid = child.pid!;
     for (const [tool, own, ranges] of [['newuidmap', ids.uid, ids.uids], ['newgidmap', ids.gid, ids.gids]] as const) {
-      const r = await execa(tool, [String(pid), ...mapArgs(own, ranges)], { reject: false });
+      const r = await runChild(tool, [String(pid), ...mapArgs(own, ranges)]);
       if (r.exitCode !== 0) {
-        const missing = r.exitCode === undefined || (r.failed && r.exitCode === undefined) || /ENOENT/.test(String(r.message));
+        const missing = r.error?.code === 'ENOENT';
         throw new EngineError('RUNTIME_FAILED', missing
           ? `rootless: ${tool} is not installed: install the uidmap package (apt-get install uidmap)`
           : `rootless: ${tool} ${pid} ${mapArgs(own, ranges).join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`} (the ranges come from ${tool === 'newuidmap' ? ids.files.uid : ids.files.gid}; ${tool} must be setuid root)`);

@@ -8,7 +8,7 @@
  * Every container id handed to `run` or `create` is remembered until `release` (after its case) or `cleanup`
  * (at the end) force-deletes it.
  */
-import { execa } from 'execa';
+import { runChild, startChild } from '../../child.ts';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,26 +83,26 @@ export class RuntimeDriver {
     this.#ids.add(b.id);
     const logFile = join(b.dir, 'run.log');
     const args = ['run', '--bundle', b.dir, b.id];
-    const sub = execa(this.profile.path, this.#argv(args, logFile, true), {
-      reject: false,
-      stripFinalNewline: false,
-      ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
-      timeout: RUN_TIMEOUT_MS,
-      cancelSignal: o.signal,
-    });
     let seen = '';
     let ended = false;
     const watchers = new Set<() => void>();
-    sub.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
-      for (const w of watchers) w();
+    const sub = startChild(this.profile.path, this.#argv(args, logFile, true), {
+      keepFinalNewline: true,
+      input: o.input,
+      timeoutMs: RUN_TIMEOUT_MS,
+      signal: o.signal,
+      resolveOnAbort: true,
+      onStdout: (chunk) => {
+        seen += chunk.toString('utf8');
+        for (const w of watchers) w();
+      },
     });
-    const done = sub.then((r) => {
+    const done = sub.done.then((r) => {
       ended = true;
       for (const w of watchers) w();
       return toInvocation(args, r, logFile);
     });
-    this.#foreground.add({ kill: () => void sub.kill('SIGKILL'), done });
+    this.#foreground.add({ kill: () => void sub.child.kill('SIGKILL'), done });
     return {
       id: b.id,
       done,
@@ -135,8 +135,7 @@ export class RuntimeDriver {
     const err = join(b.dir, 'create.err');
     const logFile = join(b.dir, 'create.log');
     const args = ['create', '--bundle', b.dir, ...(o.consoleSocket !== undefined ? ['--console-socket', o.consoleSocket] : []), b.id];
-    // The runtime's stdio are files (plain fds, through node's spawn: execa's `{ file }` pipes through a
-    // socket pair, which the container would hold open).
+    // The runtime's stdio are files (plain fds, not pipes, which the container would hold open).
     const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
     const r = await new Promise<{ exitCode: number | undefined; timedOut: boolean }>((resolve, reject) => {
       const child = spawn(this.profile.path, this.#argv(args, logFile, true), {
@@ -251,13 +250,7 @@ export class RuntimeDriver {
 
   async #call(args: readonly string[], signal: AbortSignal, startsContainer = false): Promise<Invocation> {
     const logFile = join(this.#logDir, `${++this.#calls}-${args[0]}.log`);
-    const r = await execa(this.profile.path, this.#argv(args, logFile, startsContainer), {
-      reject: false,
-      stdin: 'ignore',
-      stripFinalNewline: false,
-      timeout: CALL_TIMEOUT_MS,
-      cancelSignal: signal,
-    });
+    const r = await runChild(this.profile.path, this.#argv(args, logFile, startsContainer), { keepFinalNewline: true, timeoutMs: CALL_TIMEOUT_MS, signal, resolveOnAbort: true });
     return toInvocation(args, r, logFile);
   }
 
@@ -279,19 +272,20 @@ export class RuntimeDriver {
   }
 }
 
-interface ExecaOutcome {
+/** What toInvocation needs: runChild's result, or create's (stdout and stderr read from files). */
+interface Outcome {
   readonly exitCode?: number | undefined;
-  readonly stdout?: unknown;
-  readonly stderr?: unknown;
+  readonly stdout?: string;
+  readonly stderr?: string;
   readonly timedOut: boolean;
 }
 
-function toInvocation(args: readonly string[], r: ExecaOutcome, logFile: string): Invocation {
+function toInvocation(args: readonly string[], r: Outcome, logFile: string): Invocation {
   return {
     args,
     exitCode: r.exitCode,
-    stdout: typeof r.stdout === 'string' ? r.stdout : '',
-    stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
     logErrors: runtimeErrorMessages(readLog(logFile)),
     timedOut: r.timedOut,
   };
