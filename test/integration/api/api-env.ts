@@ -2,7 +2,8 @@
 // (registries.conf, containers.conf, tsengine.toml, daemon.json all read as empty). Not a test file.
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import type { TmpRoots } from '../../helpers/tmp-root.ts';
+import { Engine } from '../../../engine/index.ts';
+import { makeTmpRoots, type TmpRoots } from '../../helpers/tmp-root.ts';
 
 export const env: Record<string, string> = {
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -35,4 +36,19 @@ export async function errorOf(f: () => unknown): Promise<unknown> {
     return e;
   }
   throw new Error('expected the call to fail, it succeeded');
+}
+
+/** A fresh store under `label` with `image` pulled: what a file's beforeAll opens. */
+export async function openWithImage(label: string, image: string): Promise<{ t: TmpRoots; engine: Engine }> {
+  const t = makeTmpRoots(label);
+  const engine = await Engine.open(optionsFor(t));
+  await engine.images.pull(image);
+  return { t, engine };
+}
+
+/** A file's afterAll: every container removed (forced), the engine closed, the store deleted. */
+export async function closeAndRemove(engine: Engine, t: TmpRoots): Promise<void> {
+  for (const c of await engine.containers.list({ all: true })) await engine.containers.remove(c.id, { force: true });
+  await engine.close();
+  t.cleanup();
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, isEngineError, type LogRecord } from '../../../engine/index.ts';
 import { getRegistry } from '../../helpers/registry.ts';
 import { makeTmpRoots, type TmpRoots } from '../../helpers/tmp-root.ts';
-import { errorOf, optionsFor } from './api-env.ts';
+import { closeAndRemove, errorOf, openWithImage, optionsFor } from './api-env.ts';
 
 let t: TmpRoots;
 let engine: Engine;
@@ -13,16 +13,9 @@ const alpine = getRegistry().images.alpine.ref;
 const running = async (id: string) => (await engine.containers.list()).some((c) => c.id === id);
 
 beforeAll(async () => {
-  t = makeTmpRoots('api-containers');
-  engine = await Engine.open(optionsFor(t));
-  await engine.images.pull(alpine);
+  ({ t, engine } = await openWithImage('api-containers', alpine));
 });
-
-afterAll(async () => {
-  for (const c of await engine.containers.list({ all: true })) await engine.containers.remove(c.id, { force: true });
-  await engine.close();
-  t.cleanup();
-});
+afterAll(() => closeAndRemove(engine, t));
 
 describe('create, start, wait', () => {
   it.each([

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodedError, Engine, type EngineErrorCode, isEngineError } from '../../../engine/index.ts';
 import { getRegistry } from '../../helpers/registry.ts';
 import { makeTmpRoots, type TmpRoots } from '../../helpers/tmp-root.ts';
-import { errorOf, optionsFor } from './api-env.ts';
+import { closeAndRemove, errorOf, openWithImage, optionsFor } from './api-env.ts';
 
 const reg = getRegistry();
 const alpine = reg.images.alpine.ref;
@@ -12,16 +12,9 @@ let t: TmpRoots;
 let engine: Engine;
 
 beforeAll(async () => {
-  t = makeTmpRoots('api-errors');
-  engine = await Engine.open(optionsFor(t));
-  await engine.images.pull(alpine);
+  ({ t, engine } = await openWithImage('api-errors', alpine));
 });
-
-afterAll(async () => {
-  for (const c of await engine.containers.list({ all: true })) await engine.containers.remove(c.id, { force: true });
-  await engine.close();
-  t.cleanup();
-});
+afterAll(() => closeAndRemove(engine, t));
 
 /** A running container, removed by afterAll. */
 async function runningContainer(): Promise<string> {

@@ -5,8 +5,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../engine/errors.ts';
 import { editTsengineToml, updateConfigFile } from '../../../engine/runtime/config-edit.ts';
+import { configInvalidMessage } from '../../helpers/config-invalid.ts';
 
 const F = '/etc/tsengine/tsengine.toml';
 
@@ -22,16 +22,6 @@ path = "/opt/youki/youki"
 path = "/usr/bin/runsc"
 args = ["--debug"]   # noisy
 `;
-
-function refusal(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isEngineError(e) && e.code === 'CONFIG_INVALID') return e.message;
-    throw e;
-  }
-  throw new Error('expected CONFIG_INVALID');
-}
 
 describe('editTsengineToml', () => {
   it('adds a table at the end of an empty or hand-written file, keeping every comment', () => {
@@ -63,17 +53,17 @@ describe('editTsengineToml', () => {
 
   it('refuses layouts it does not rewrite (inline tables, dotted keys), naming the file', () => {
     const inline = 'runtimes = { youki = { path = "/opt/youki" } }\n';
-    expect(refusal(() => editTsengineToml(F, inline, { op: 'remove-runtime', name: 'youki' }))).toBe(
+    expect(configInvalidMessage(() => editTsengineToml(F, inline, { op: 'remove-runtime', name: 'youki' }))).toBe(
       `${F}: runtime "youki" is written in a form tsengine does not rewrite (an inline table or dotted keys): edit the file by hand`,
     );
     // A new name next to an inline `runtimes` table would be a second definition of the table: caught by the check.
-    expect(refusal(() => editTsengineToml(F, inline, { op: 'set-runtime', name: 'b', path: '/b', args: [] }))).toMatch(/^\/etc\/tsengine\/tsengine.toml:\d+:\d+: /);
+    expect(configInvalidMessage(() => editTsengineToml(F, inline, { op: 'set-runtime', name: 'b', path: '/b', args: [] }))).toMatch(/^\/etc\/tsengine\/tsengine.toml:\d+:\d+: /);
     const dotted = '[runtimes]\nyouki.path = "/opt/youki"\n';
-    expect(refusal(() => editTsengineToml(F, dotted, { op: 'set-runtime', name: 'youki', path: '/b', args: [] }))).toContain('edit the file by hand');
+    expect(configInvalidMessage(() => editTsengineToml(F, dotted, { op: 'set-runtime', name: 'youki', path: '/b', args: [] }))).toContain('edit the file by hand');
   });
 
   it('refuses to edit a file that does not parse, with its file:line:col', () => {
-    expect(refusal(() => editTsengineToml(F, '[runtimes.a\n', { op: 'set-default', name: 'a' }))).toMatch(/^\/etc\/tsengine\/tsengine.toml:1:\d+: /);
+    expect(configInvalidMessage(() => editTsengineToml(F, '[runtimes.a\n', { op: 'set-default', name: 'a' }))).toMatch(/^\/etc\/tsengine\/tsengine.toml:1:\d+: /);
   });
 });
 
@@ -110,6 +100,6 @@ describe('updateConfigFile', () => {
     expect(() => updateConfigFile(f, () => { throw new Error('no'); })).toThrow('no');
     expect(readFileSync(f, 'utf8')).toBe('keep = true\n');
     expect(readdirSync(dir)).toEqual(['a.toml']);
-    expect(refusal(() => updateConfigFile('/dev/null', (t) => t))).toBe('/dev/null: not a regular file: cannot edit it (set TSENGINE_CONFIG to a file)');
+    expect(configInvalidMessage(() => updateConfigFile('/dev/null', (t) => t))).toBe('/dev/null: not a regular file: cannot edit it (set TSENGINE_CONFIG to a file)');
   });
 });

@@ -6,10 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../engine/errors.ts';
 import { loadRuntimeConfig, type RuntimeConfigInput } from '../../../engine/runtime/runtime-config.ts';
 import { tsengineTomlFiles } from '../../../engine/runtime/tsengine-toml.ts';
 import { daemonJsonFiles } from '../../../engine/runtime/daemon-json.ts';
+import { configInvalidMessage } from '../../helpers/config-invalid.ts';
 
 let root: string;
 let home: string;
@@ -29,16 +29,6 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 /** Loads as root with the temp tree as /, unless told otherwise. */
 function load(o: Partial<RuntimeConfigInput> & { env?: RuntimeConfigInput['env'] } = {}) {
   return loadRuntimeConfig({ euid: 0, rootPrefix: root, ...o, env: { HOME: home, ...(o.env ?? {}) } });
-}
-
-function configError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isEngineError(e) && e.code === 'CONFIG_INVALID') return e.message;
-    throw e;
-  }
-  throw new Error('expected CONFIG_INVALID');
 }
 
 describe('with no files', () => {
@@ -120,7 +110,7 @@ describe('tsengine.toml', () => {
     ];
     for (const [text, message] of cases) {
       write(f, text);
-      expect(configError(() => load())).toBe(message);
+      expect(configInvalidMessage(() => load())).toBe(message);
     }
   });
 });
@@ -161,10 +151,10 @@ describe('daemon.json', () => {
 
   it('a syntax error names file:line:col; a named file must exist', () => {
     const f = write(join(root, 'd.json'), '{\n  "runtimes": {\n    "a": { "path": "/a", }\n  }\n}\n');
-    expect(configError(() => load({ env: { TSENGINE_DAEMON_JSON: f } }))).toBe(`${f}:3:26: Expected double-quoted property name`);
+    expect(configInvalidMessage(() => load({ env: { TSENGINE_DAEMON_JSON: f } }))).toBe(`${f}:3:26: Expected double-quoted property name`);
     const bad = write(join(root, 'e.json'), '{"runtimes": {"a": {"runtimeArgs": ["x"]}}}');
-    expect(configError(() => load({ env: { TSENGINE_DAEMON_JSON: bad } }))).toBe(`${bad}:1: runtimes.a: expected "path" (a string) or "runtimeType"`);
-    expect(configError(() => load({ env: { TSENGINE_DAEMON_JSON: join(root, 'none.json') } }))).toBe(`${join(root, 'none.json')}: no such file`);
+    expect(configInvalidMessage(() => load({ env: { TSENGINE_DAEMON_JSON: bad } }))).toBe(`${bad}:1: runtimes.a: expected "path" (a string) or "runtimeType"`);
+    expect(configInvalidMessage(() => load({ env: { TSENGINE_DAEMON_JSON: join(root, 'none.json') } }))).toBe(`${join(root, 'none.json')}: no such file`);
   });
 });
 
@@ -212,14 +202,14 @@ describe('containers.conf', () => {
     const c = load({ env: { CONTAINERS_CONF: only } });
     expect([c.defaultRuntime.name, [...c.entries.keys()], c.files]).toEqual(['crun', ['x'], [only]]);
     expect(load().defaultRuntime.name).toBe('dropin');
-    expect(configError(() => load({ env: { CONTAINERS_CONF: join(root, 'none.conf') } }))).toBe(`${join(root, 'none.conf')}: no such file`);
+    expect(configInvalidMessage(() => load({ env: { CONTAINERS_CONF: join(root, 'none.conf') } }))).toBe(`${join(root, 'none.conf')}: no such file`);
   });
 
   it('a wrong type in a key we read names file:line; bad TOML names file:line:col', () => {
     const f = write(sys('etc/containers/containers.conf'), conf('[engine.runtimes]\nyouki = "/usr/bin/youki"\n'));
-    expect(configError(() => load())).toBe(`${f}:6: engine.runtimes.youki: expected an array of strings`);
+    expect(configInvalidMessage(() => load())).toBe(`${f}:6: engine.runtimes.youki: expected an array of strings`);
     write(f, '[engine]\nruntime = crun\n');
-    expect(configError(() => load())).toBe(`${f}:2:11: invalid value`);
+    expect(configInvalidMessage(() => load())).toBe(`${f}:2:11: invalid value`);
   });
 });
 
