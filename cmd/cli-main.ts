@@ -51,7 +51,11 @@ function makeCtx(g: GlobalArgs): CliContext {
         proxy = undefined;
       };
     },
-    stdin: process.stdin,
+    // A getter: process.stdin builds its stream (and loads fs streams) on first use, ~1 ms that only the
+    // verbs reading input should pay.
+    get stdin() {
+      return process.stdin;
+    },
     engine: async (extra) => {
       if (engine) return engine;
       const { Engine } = await import('../engine/index.ts');

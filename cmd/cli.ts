@@ -63,6 +63,14 @@ const IMAGE_SUB: readonly CommandSpec[] = [
 const RUNTIME_SUB: readonly CommandSpec[] = [runtimeLs, runtimeAdd, runtimeRm, runtimeDefault, runtimeCheck];
 /** `tsengine system <sub>` forms (podman's). */
 const SYSTEM_SUB: readonly CommandSpec[] = [info];
+/** `tsengine <group> <verb>` forms: container, image, runtime, system, volume. */
+const GROUPS: readonly (readonly [string, string, readonly CommandSpec[]])[] = [
+  ['container', 'Manage containers', CONTAINER_SUB],
+  ['image', 'Manage images', IMAGE_SUB],
+  ['runtime', 'Manage and check OCI runtimes', RUNTIME_SUB],
+  ['system', 'Manage the system: info', SYSTEM_SUB],
+  ['volume', 'Manage volumes', VOLUME_SUB],
+];
 
 export interface GlobalArgs {
   root?: string;
@@ -185,16 +193,13 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
   (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
     .getInternalMethods()
     .getUsageInstance().cacheHelpMessage = () => undefined;
-  for (const spec of TOP) y = register(y, spec, ctx, result);
-  // `tsengine <group> <verb>` forms: container, image, runtime, system.
-  const groups: readonly (readonly [string, string, readonly CommandSpec[]])[] = [
-    ['container', 'Manage containers', CONTAINER_SUB],
-    ['image', 'Manage images', IMAGE_SUB],
-    ['runtime', 'Manage and check OCI runtimes', RUNTIME_SUB],
-    ['system', 'Manage the system: info', SYSTEM_SUB],
-    ['volume', 'Manage volumes', VOLUME_SUB],
-  ];
-  for (const [group, describe, specs] of groups) {
+  // A known verb registers alone (yargs builds every registered command, ~1 ms each for the big ones);
+  // anything else (no verb, a typo, --help) gets all of them, for the list and the suggestions.
+  const first = argv[verbIndex(argv, GLOBAL_VALUE_FLAGS)];
+  const only = TOP.find((s) => s.command.split(' ')[0] === first || s.aliases?.includes(first ?? ''));
+  const groupOnly = GROUPS.find(([g]) => g === first);
+  for (const spec of only ? [only] : groupOnly ? [] : TOP) y = register(y, spec, ctx, result);
+  for (const [group, describe, specs] of only ? [] : groupOnly ? [groupOnly] : GROUPS) {
     y = y.command(group, describe, (sub: Argv) => {
       result.verb = group;
       let s = sub.demandCommand(1, `missing ${group} command`);
