@@ -52,5 +52,27 @@
         "Release": { "cflags!": ["-O3"], "cflags": ["-O2"] }
       }
     }
+  ],
+  "conditions": [
+    # tsengine-seccomp (native/seccomp-compile.c): compiles seccomp profiles to BPF for crun, with libseccomp.
+    # Optional: without libseccomp's headers (Debian: libseccomp-dev) it is not built, and crun compiles
+    # each container's profile itself, as it does without us.
+    ["<!(test -e /usr/include/seccomp.h && echo 1 || echo 0)==1", {
+      "targets": [
+        {
+          "target_name": "tsengine-seccomp",
+          "type": "executable",
+          "sources": ["native/seccomp-compile.c"],
+          "defines": ["_GNU_SOURCE"],
+          "cflags": ["-std=c11", "-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes", "-Wformat=2"],
+          "cflags!": ["-fPIC", "-pthread", "-Wno-unused-parameter"],
+          "ldflags!": ["-rdynamic", "-pthread"],
+          "libraries": ["-lseccomp"],
+          "configurations": {
+            "Release": { "cflags!": ["-O3"], "cflags": ["-O2"] }
+          }
+        }
+      ]
+    }]
   ]
 }

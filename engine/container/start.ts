@@ -31,6 +31,7 @@ import { chownMountSources, chownTarget } from './chown-mounts.ts';
 import { applyInit, findInit } from './init.ts';
 import { containerUserNamespace, keepIdEtc, type RootlessIds } from './userns.ts';
 import { setupSlirp4netns, SLIRP, teardownSlirp4netns } from './slirp4netns.ts';
+import { SECCOMP_BPF_ANNOTATION, seccompProgram } from './seccomp-bpf.ts';
 
 export interface StartDeps {
   readonly store: Store;
@@ -45,6 +46,8 @@ export interface StartDeps {
   readonly rootless?: RootlessIds | undefined;
   /** The slirp4netns binary (--network slirp4netns); undefined when not installed. */
   readonly slirp4netns?: string | undefined;
+  /** The engine's run root (the compiled seccomp programs' cache, seccomp-bpf.ts). */
+  readonly runRoot: string;
 }
 
 export interface StartResult {
@@ -103,7 +106,7 @@ async function prepareRootfs(d: StartDeps, rec: ContainerRecord): Promise<void> 
   }
 }
 
-function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: StartOptions, netnsPath: string | undefined, mounts: readonly OciMount[]): void {
+async function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: StartOptions, netnsPath: string | undefined, mounts: readonly OciMount[]): Promise<void> {
   const { store, paths } = d;
   const image = store.images.get(rec.imageId)!;
   const blob = store.images.blob(image.configDigest);
@@ -155,6 +158,11 @@ function writeBundle(d: StartDeps, rec: ContainerRecord, cfg: StoredConfig, o: S
     ...(keepGroups ? { annotations: { 'run.oci.keep_original_groups': '1' } } : {}),
   });
   if (cfg.init) applyInit(spec, findInit(cfg.initPath));
+  const seccomp = spec.linux.seccomp;
+  if (seccomp && d.runtime.loadsSeccompBpf) {
+    const program = await seccompProgram(seccomp, d.runRoot, o.signal ? { signal: o.signal } : {});
+    if (program) spec.annotations = { ...spec.annotations, [SECCOMP_BPF_ANNOTATION]: program.toString('base64') };
+  }
   writeFileSync(paths.config, specJson(spec));
 }
 
@@ -176,7 +184,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
           ownUserNamespace: containerUserNamespace({ mode: cfg.userns, uidMap: cfg.uidMap, gidMap: cfg.gidMap }, d.rootless) !== undefined,
         })
       : undefined;
-    writeBundle(d, rec, cfg, o, netnsPath, await containerMounts(store, paths.rootfs, cfg.mounts));
+    await writeBundle(d, rec, cfg, o, netnsPath, await containerMounts(store, paths.rootfs, cfg.mounts));
     for (const f of [paths.exitFile, paths.pidFile, paths.runtimeLog, paths.attachSocket, paths.consoleSocket]) rmSync(f, { force: true });
     const tty = cfg.tty === true;
     const logOffset = fileSize(paths.log);
@@ -216,7 +224,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
         ...(rec.autoRemove || netnsPath !== undefined ? { exitCommand: d.exitCommand } : {}),
         exitCommandLog: paths.cleanupLog,
     };
-    const command = monitorCommand(spec); // validates, finds the binary: a bad spec or a missing build runs nothing
+ // validates, finds the binary: a bad spec or a missing build runs nothing
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     launched = true;
     const { event, monitorPid, channel, attach } = await launchMonitor(command, { keepChannel: true, ...(signal ? { signal } : {}) });

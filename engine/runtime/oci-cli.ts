@@ -111,6 +111,11 @@ export class OciCliRuntime {
     return RUNTIME_TRAITS[this.profile.kind].consoleNeedsDetach === true;
   }
 
+  /** It takes a compiled seccomp program in config.json (traits.ts loadsSeccompBpf). */
+  get loadsSeccompBpf(): boolean {
+    return RUNTIME_TRAITS[this.profile.kind].loadsSeccompBpf === true;
+  }
+
   /** Capabilities the runtime cannot parse (traits.ts). */
   get unknownCapabilities(): readonly string[] {
     return RUNTIME_TRAITS[this.profile.kind].unknownCapabilities ?? [];

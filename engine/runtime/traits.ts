@@ -66,6 +66,12 @@ export interface RuntimeTraits {
   readonly unknownCapabilities?: readonly string[];
   /** Global args for `run` without which config.json's linux.seccomp is ignored (runsc filters in its own kernel). */
   readonly seccompArgs?: readonly string[];
+  /**
+   * Loads a compiled seccomp program from the annotation run.oci.seccomp_bpf_data instead of compiling
+   * linux.seccomp itself (crun(1); checked with crun 1.8.1: same filter, `crun run` ~30 → ~15 ms).
+   * engine/container/seccomp-bpf.ts compiles and caches it.
+   */
+  readonly loadsSeccompBpf?: boolean;
 }
 
 const NONE: readonly string[] = [];
@@ -86,6 +92,7 @@ export const RUNTIME_TRAITS: Readonly<Record<RuntimeKind, RuntimeTraits>> = {
   },
   crun: {
     noCgroupArgs: ['--cgroup-manager=disabled'],
+    loadsSeccompBpf: true,
     builtinName: 'crun',
     binaries: ['crun'],
     verified: true,
