@@ -10,6 +10,10 @@ import { hostnameFile, hostsFile, resolvConfFile } from './container/etc-files.t
 import { readHostLimits } from './container/rlimits.ts';
 import { buildRuntimeSpec } from './container/runtime-spec.ts';
 import { resolveUser } from './container/user.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtimes } from './runtime/runtimes.ts';
 
 const TOML = `# comment
 unqualified-search-registries = ["docker.io", "quay.io"]
@@ -38,6 +42,16 @@ const SECCOMP = JSON.stringify({
 });
 
 export function warmUpEngine(): void {
+  // Runtime resolution (create, start, rm): the config files of a made-up system root, a binary that exists.
+  const root = mkdtempSync(join(tmpdir(), 'tsengine-warm-up-'));
+  try {
+    mkdirSync(join(root, 'usr/share/containers'), { recursive: true });
+    writeFileSync(join(root, 'usr/share/containers/containers.conf'), '[engine]\nruntime = "crun"\n[engine.runtimes]\ncrun = ["/nonexistent/crun", "/bin/sh"]\n[engine.runtimes_flags]\ncrun = ["debug"]\n');
+    const runtimes = new Runtimes({ runRoot: join(root, 'run'), flags: [], config: { env: {}, euid: 0, rootPrefix: root }, path: '/nonexistent' });
+    runtimes.get(runtimes.default().name);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
   parseToml('warm-up.toml', TOML);
   resolveShortName('alpine', { aliases: new Map([['alpine', 'docker.io/library/alpine']]), unqualifiedSearchRegistries: ['docker.io'], insecure: [], blocked: [], files: [] });
   resolveShortName('busybox:1', { aliases: new Map(), unqualifiedSearchRegistries: ['docker.io', 'quay.io'], insecure: [], blocked: [], files: [] });

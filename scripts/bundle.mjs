@@ -62,6 +62,16 @@ const snapshotSafe = {
       contents: "module.exports = require('node:module').createRequire(globalThis.__tsengineModuleUrl)('undici');",
       loader: 'js',
     }));
+    // yargs checks the types of every API call's arguments against a usage string (`argsert('<string>
+    // [object]', …)`), parsing that string each time: ~200 calls per verb. The same few strings, parsed once.
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]argsert\.js$/ }, (a) => ({
+      contents: patch(
+        a.path,
+        '                parseCommand(`cmd ${arg1}`),',
+        '                argsertUsage.get(arg1) ?? argsertUsage.set(arg1, parseCommand(`cmd ${arg1}`)).get(arg1),',
+      ).replace('export function argsert(', 'const argsertUsage = new Map();\nexport function argsert('),
+      loader: 'js',
+    }));
     b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (a) => ({
       contents: patch(a.path, "typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null", 'null'),
       loader: 'js',
