@@ -1,5 +1,5 @@
 /** start, stop, kill, wait, rm: verbs over one or more containers, echoing each argument as podman does. */
-import { EngineError } from '../../engine/index.ts';
+import { EngineError, isEngineError } from '../../engine/index.ts';
 import { defineCommand, UsageError } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { removeEach } from './remove-each.ts';
@@ -52,8 +52,10 @@ export const start = defineCommand({
       return status.exitCode;
     }
     await forEach(ctx, items, async (name) => {
-      const c = await engine.containers.inspect(name);
-      if (!c.State.Running) await engine.containers.start(name, { signal: ctx.signal });
+      // Starting a running container is no error (podman, docker): asked only when start refuses.
+      await engine.containers.start(name, { signal: ctx.signal }).catch(async (e: unknown) => {
+        if (!(isEngineError(e) && e.code === 'BAD_STATE' && (await engine.containers.inspect(name)).State.Running)) throw e;
+      });
       ctx.stdout.write(`${name}\n`);
     });
     return 0;

@@ -197,7 +197,7 @@ export class Containers {
     if (rec.state === 'running') throw new EngineError('BAD_STATE', `container ${rec.name} is already running`);
     const runtime = this.#runtimeOf(rec, 'start');
     const { channel, attach, ...r } = await startContainer(
-      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, overlay: this.#d.overlay(), rootless: this.#d.rootless, slirp4netns: this.#d.slirp4netns?.(), runRoot: this.#d.runRoot },
+      { store: this.#d.store, paths: this.#paths(rec.id), runtime, exitCommand: () => this.#d.exitCommand(rec.id), xattrNamespace: this.#d.xattrNamespace, overlay: this.#d.overlay(), rootless: this.#d.rootless, slirp4netns: this.#d.slirp4netns, runRoot: this.#d.runRoot },
       rec,
       o,
     );

@@ -37,15 +37,15 @@ export interface StartDeps {
   readonly store: Store;
   readonly paths: ContainerPaths;
   readonly runtime: OciCliRuntime;
-  /** argv the monitor runs after the container exits (cleanup; removal when autoRemove). */
-  readonly exitCommand: readonly string[];
+  /** argv the monitor runs after the container exits (cleanup; removal when autoRemove); asked for only when needed. */
+  readonly exitCommand: () => readonly string[];
   readonly xattrNamespace: 'trusted' | 'user';
   /** Native overlay or fuse-overlayfs (storage/overlay-kind.ts): storage.conf's mount_program, the fallback. */
   readonly overlay: Omit<OverlayPolicy, 'rootless'>;
   /** Rootless: the user and the holder namespace's ID counts (engine/rootless/); undefined as root. */
   readonly rootless?: RootlessIds | undefined;
-  /** The slirp4netns binary (--network slirp4netns); undefined when not installed. */
-  readonly slirp4netns?: string | undefined;
+  /** The slirp4netns binary (--network slirp4netns); undefined when not installed. Looked up only for that network. */
+  readonly slirp4netns?: (() => string | undefined) | undefined;
   /** The engine's run root (the compiled seccomp programs' cache, seccomp-bpf.ts). */
   readonly runRoot: string;
 }
@@ -178,7 +178,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
     const netnsPath = cfg.network === 'slirp4netns'
       ? await setupSlirp4netns({
           runDir: paths.runDir,
-          slirp4netns: d.slirp4netns,
+          slirp4netns: d.slirp4netns?.(),
           ports: cfg.publish ?? [],
           apiSocket: paths.slirpApiSocket,
           ownUserNamespace: containerUserNamespace({ mode: cfg.userns, uidMap: cfg.uidMap, gidMap: cfg.gidMap }, d.rootless) !== undefined,
@@ -221,7 +221,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
         unmount: paths.rootfs,
         // The monitor reads OOM kills while the cgroup exists (the runtime removes it at the exit).
         ...(oomCgroup !== undefined ? { oomCgroup } : {}),
-        ...(rec.autoRemove || netnsPath !== undefined ? { exitCommand: d.exitCommand } : {}),
+        ...(rec.autoRemove || netnsPath !== undefined ? { exitCommand: d.exitCommand() } : {}),
         exitCommandLog: paths.cleanupLog,
     };
  // validates, finds the binary: a bad spec or a missing build runs nothing

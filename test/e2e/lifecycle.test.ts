@@ -80,6 +80,10 @@ describe('detached containers outlive the CLI', () => {
     expect(Date.now() - t0).toBeGreaterThan(900); // sleep as PID 1 ignores SIGTERM: the KILL came after the timeout
     expect((await runCli([...s.g, 'wait', 'st'], { expectCode: 0 })).stdout).toBe('137\n');
     await runCli([...s.g, 'start', 'st'], { expectCode: 0 });
+    const pid = (await runCli([...s.g, 'inspect', '-f', '{{.State.Pid}}', 'st'], { expectCode: 0 })).stdout;
+    // Starting a running container is no error and changes nothing (podman, docker).
+    expect((await runCli([...s.g, 'start', 'st'], { expectCode: 0 })).stdout).toBe('st\n');
+    expect((await runCli([...s.g, 'inspect', '-f', '{{.State.Pid}}', 'st'], { expectCode: 0 })).stdout).toBe(pid);
     expect((await runCli([...s.g, 'kill', '-s', '9', 'st'], { expectCode: 0 })).stdout).toBe('st\n');
     expect((await runCli([...s.g, 'wait', 'st'], { expectCode: 0 })).stdout).toBe('137\n');
     const notRunning = await runCli([...s.g, 'kill', 'st'], { expectCode: 125 });
