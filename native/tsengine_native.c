@@ -14,6 +14,7 @@
  *   setWindowSize(fd: number, rows: number, cols: number): void   (ioctl TIOCSWINSZ)
  *   mountOverlay(layersDir: string, options: string, target: string): void   (mount(2), relative lowerdirs)
  *   umount(target: string, detach: boolean): void                  (umount2, MNT_DETACH when detach)
+ *   removeTree(path: string): void                                 (rm -rf that stays on path's file system)
  *
  * The last three serve `--console-socket` (runtime-spec runtime.md, runc's docs/terminals.md): the runtime
  * connects to our socket and sends the pty master as SCM_RIGHTS ancillary data, which Node cannot receive
@@ -25,7 +26,9 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -503,6 +506,70 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * removeTree: `name` under `parent` and everything below it, never following a symlink and never leaving
+ * file system `dev`: a mount point inside fails the whole call with EXDEV before anything of the other file
+ * system is touched. Returns 0 or an errno value. Node's rmSync does the same walk in JavaScript, trying
+ * rmdir on each directory before reading it: for a container's ~15 files that was ~2 ms of every rm.
+ */
+#define REMOVE_TREE_MAX_DEPTH 256
+
+static int remove_tree_at(int parent, const char *name, dev_t dev, int depth) {
+  if (unlinkat(parent, name, 0) == 0 || errno == ENOENT) return 0;
+  if (errno != EISDIR) return errno;
+  if (depth >= REMOVE_TREE_MAX_DEPTH) return ELOOP; /* the caller falls back to rmSync */
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : errno;
+  struct stat st;
+  int stat_err = fstat(fd, &st) != 0 ? errno : st.st_dev != dev ? EXDEV : 0;
+  if (stat_err != 0) {
+    close(fd);
+    return stat_err;
+  }
+  DIR *dir = fdopendir(fd);
+  if (dir == NULL) {
+    int err = errno;
+    close(fd);
+    return err;
+  }
+  int err = 0;
+  /* Entries removed while reading: a second pass catches any the directory stream skipped. */
+  for (int pass = 0; pass < 2 && err == 0; pass++) {
+    if (pass > 0) {
+      if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT) break;
+      if (errno != ENOTEMPTY) {
+        err = errno;
+        break;
+      }
+      rewinddir(dir);
+    }
+    struct dirent *entry;
+    for (errno = 0; err == 0 && (entry = readdir(dir)) != NULL; errno = 0) {
+      if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+      err = remove_tree_at(fd, entry->d_name, dev, depth + 1);
+    }
+    if (err == 0 && errno != 0) err = errno;
+  }
+  closedir(dir);
+  if (err != 0) return err;
+  if (unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return errno;
+  return 0;
+}
+
+static napi_value js_remove_tree(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char *path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  struct stat st;
+  int err = 0;
+  if (lstat(path, &st) != 0) err = errno == ENOENT ? 0 : errno;
+  else err = remove_tree_at(AT_FDCWD, path, st.st_dev, 0);
+  if (err != 0) throw_errno(env, err, "rm", path);
+  free(path);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -514,6 +581,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setWindowSize", NULL, js_set_window_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mountOverlay", NULL, js_mount_overlay, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"removeTree", NULL, js_remove_tree, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -7,6 +7,7 @@
  * The addon is loaded on first use, not at import: importing storage/ must not fail (or cost start-up
  * time) for a CLI verb that never extracts a layer.
  */
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isErrno } from './errors.ts';
@@ -22,6 +23,7 @@ interface NativeBinding {
   setWindowSize(fd: number, rows: number, cols: number): void;
   mountOverlay(layersDir: string, options: string, target: string): void;
   umount(target: string, detach: boolean): void;
+  removeTree(path: string): void;
 }
 
 const ADDON = join('build', 'Release', 'tsengine_native.node');
@@ -100,4 +102,18 @@ export function mountOverlay(layersDir: string, options: string, target: string)
 /** umount2(2); `detach`: MNT_DETACH (umount -l), the mount goes once it is no longer busy. */
 export function umount(target: string, detach = false): void {
   load().umount(target, detach);
+}
+
+/**
+ * `rm -rf path` that never follows a symlink and never leaves path's file system: a mount point below it
+ * throws EXDEV (code 'EXDEV') and nothing under that mount is touched. A missing path is no error. Trees
+ * deeper than 256 directories are finished by node's rmSync (which crosses mount points).
+ */
+export function removeTree(path: string): void {
+  try {
+    load().removeTree(path);
+  } catch (e) {
+    if (!isErrno(e, 'ELOOP')) throw e;
+    rmSync(path, { recursive: true, force: true });
+  }
 }

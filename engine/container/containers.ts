@@ -28,6 +28,7 @@ import { startContainer, type StartOptions, type StartResult } from './start.ts'
 import { AttachStream } from './attach-stream.ts';
 import { type ExecOptions, type ExecSession, runExec } from './exec.ts';
 import { unmount } from '../../storage/overlay.ts';
+import { removeTree } from '../../storage/native.ts';
 import type { OverlayPolicy } from '../../storage/overlay-kind.ts';
 import { containerUserNamespace, type RootlessIds } from './userns.ts';
 import { publishedPorts, teardownSlirp4netns } from './slirp4netns.ts';
@@ -336,8 +337,8 @@ export class Containers {
     // Synchronous: the promise form walks the tree through the thread pool, one hop per file, which was
     // ~15 ms of every `run --rm` for a handful of files. A container's own files are few unless it wrote
     // many; the event loop waits for those as podman's remove does.
-    rmSync(p.dir, { recursive: true, force: true });
-    rmSync(p.runDir, { recursive: true, force: true });
+    removeTree(p.dir);
+    removeTree(p.runDir);
     return { id: rec.id };
   }
 
@@ -472,7 +473,7 @@ export class Containers {
       else for (const f of readdirSync(stateRoot)) if (f.startsWith(rec.id)) rmSync(join(stateRoot, f), { recursive: true, force: true });
     }
     await teardownSlirp4netns(p.runDir);
-    rmSync(p.runDir, { recursive: true, force: true });
+    removeTree(p.runDir);
     rmSync(p.attachSocket, { force: true });
     rmSync(p.consoleSocket, { force: true });
     rmSync(p.slirpApiSocket, { force: true });
