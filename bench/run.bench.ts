@@ -2,11 +2,13 @@
  * Container benchmark, run by hand (never in tests): `npm run build && node dist/bench/run.bench.js`.
  * In one run, tsengine vs podman (own --root/--runroot/--tmpdir; podman with --network none, which like
  * our default gives the container a network namespace with loopback only):
- *   - `run --rm alpine true` per runtime (crun, runc, runsc), median of BENCH_RUNS;
- *   - one create + start + wait + rm cycle (crun);
+ *   - `run --rm alpine true` per runtime (crun, runc, runsc), median of BENCH_RUNS (default 11);
+ *   - one create + start + wait + rm cycle (crun), median of BENCH_RUNS, with each verb's median too;
  *   - 10 `run --rm` at once (crun): wall time and how many succeeded;
  *   - monitor memory: Pss summed over the monitors of 10 running `sleep` containers, divided by 10
  *     (podman: conmon).
+ * tsengine and podman take turns (one run each, the order flipping every run): this VM's speed drifts by
+ * ±20% over minutes, and runs of one tool after the other's measured the drift as much as the tools.
  * Prints a markdown table.
  */
 import { execa } from 'execa';
@@ -19,7 +21,7 @@ import { startRegistryFixture } from '../test/helpers/registry-fixture.ts';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 /** The launcher users run (the CLI from its start-up snapshot). */
 const cli = join(repo, 'dist', 'cmd', 'tsengine');
-const runs = Number(process.env['BENCH_RUNS'] ?? 7);
+const runs = Number(process.env['BENCH_RUNS'] ?? 11);
 const env = { CONTAINERS_REGISTRIES_CONF: '/dev/null', PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
 
 interface Tool {
@@ -92,33 +94,35 @@ async function main(): Promise<void> {
     // podman's default RLIMIT_NOFILE (1048576) is above this machine's hard limit (20000) and fails with EPERM:
     // explicit limits below it (as this machine kind's containers.conf default_ulimits) let it run.
     const runFlags = (tool: Tool) => (tool === pm ? ['--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] : []);
+    /** Each run measures every tool once, in an order that flips every run. */
+    const turns = async (measure: (tool: Tool) => Promise<void>) => {
+      for (let i = 0; i < runs; i++) for (const tool of i % 2 === 0 ? [ts, pm] : [pm, ts]) await measure(tool);
+    };
     for (const runtime of ['crun', 'runc', 'runsc']) {
-      const result: number[] = [];
-      for (const tool of [ts, pm]) {
-        const args = tool === pm ? ['--runtime', runtime, ...(runtime === 'runsc' ? ['--runtime-flag', 'network=none'] : [])] : ['--runtime', runtime];
-        await sh(tool, ...args, 'run', '--rm', ...runFlags(tool), alpine, 'true'); // warm-up
-        const xs: number[] = [];
-        for (let i = 0; i < runs; i++) xs.push(await timed(() => sh(tool, ...args, 'run', '--rm', ...runFlags(tool), alpine, 'true')));
-        result.push(median(xs));
-      }
-      rows.push(`| run --rm alpine true (${runtime}) | ${result[0]!.toFixed(0)} ms | ${result[1]!.toFixed(0)} ms | ${(result[0]! / result[1]!).toFixed(2)}× |`);
+      const argsOf = (tool: Tool) => (tool === pm ? ['--runtime', runtime, ...(runtime === 'runsc' ? ['--runtime-flag', 'network=none'] : [])] : ['--runtime', runtime]);
+      const times = new Map<Tool, number[]>([[ts, []], [pm, []]]);
+      for (const tool of [ts, pm]) await sh(tool, ...argsOf(tool), 'run', '--rm', ...runFlags(tool), alpine, 'true'); // warm-up
+      await turns(async (tool) => {
+        times.get(tool)!.push(await timed(() => sh(tool, ...argsOf(tool), 'run', '--rm', ...runFlags(tool), alpine, 'true')));
+      });
+      const [a, b] = [median(times.get(ts)!), median(times.get(pm)!)];
+      rows.push(`| run --rm alpine true (${runtime}) | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(a / b).toFixed(2)}× |`);
     }
-    const cycle: number[] = [];
-    for (const tool of [ts, pm]) {
-      const xs: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        xs.push(
-          await timed(async () => {
-            const id = (await sh(tool, 'create', ...runFlags(tool), alpine, 'true')).stdout.trim();
-            await sh(tool, 'start', id);
-            await sh(tool, 'wait', id);
-            await sh(tool, 'rm', id);
-          }),
-        );
-      }
-      cycle.push(median(xs));
-    }
-    rows.push(`| create+start+wait+rm (crun) | ${cycle[0]!.toFixed(0)} ms | ${cycle[1]!.toFixed(0)} ms | ${(cycle[0]! / cycle[1]!).toFixed(2)}× |`);
+    const verbs = ['create', 'start', 'wait', 'rm', 'cycle'] as const;
+    const cycle = new Map<Tool, Record<(typeof verbs)[number], number[]>>([ts, pm].map((t) => [t, { create: [], start: [], wait: [], rm: [], cycle: [] }]));
+    await turns(async (tool) => {
+      const c = cycle.get(tool)!;
+      let id = '';
+      const t0 = performance.now();
+      c.create.push(await timed(async () => (id = (await sh(tool, 'create', ...runFlags(tool), alpine, 'true')).stdout.trim())));
+      c.start.push(await timed(() => sh(tool, 'start', id)));
+      c.wait.push(await timed(() => sh(tool, 'wait', id)));
+      c.rm.push(await timed(() => sh(tool, 'rm', id)));
+      c.cycle.push(performance.now() - t0);
+    });
+    const [cts, cpm] = [cycle.get(ts)!, cycle.get(pm)!];
+    rows.push(`| create+start+wait+rm (crun) | ${median(cts.cycle).toFixed(0)} ms | ${median(cpm.cycle).toFixed(0)} ms | ${(median(cts.cycle) / median(cpm.cycle)).toFixed(2)}× |`);
+    for (const v of verbs.slice(0, 4)) rows.push(`| … ${v} | ${median(cts[v]).toFixed(0)} ms | ${median(cpm[v]).toFixed(0)} ms | |`);
     const par: string[] = [];
     for (const tool of [ts, pm]) {
       let ok = 0;
