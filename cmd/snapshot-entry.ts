@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
+import { prebuildRootParser } from './cli.ts';
 import { cliMain, warmUp } from './cli-main.ts';
 import { warmUpEngine } from '../engine/index.ts';
 
@@ -30,7 +31,9 @@ startupSnapshot.setDeserializeMainFunction(async () => {
 
 // The heap is saved once the event loop is idle, so the warm-up finishes first (a failure fails the build).
 warmUpEngine();
-warmUp().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+warmUp()
+  .then(prebuildRootParser) // after the warm-up's parses, which must not touch it
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
