@@ -14,7 +14,7 @@ import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
 import { prebuildRootParser } from './cli.ts';
 import { cliMain, warmUp } from './cli-main.ts';
-import { warmUpEngine } from '../engine/index.ts';
+import { warmUpEngine, warmUpProcesses } from '../engine/index.ts';
 
 /** Stands in for `import.meta.url` in the snapshot bundle (esbuild `define`); set before anything reads it. */
 declare global {
@@ -32,6 +32,7 @@ startupSnapshot.setDeserializeMainFunction(async () => {
 // The heap is saved once the event loop is idle, so the warm-up finishes first (a failure fails the build).
 warmUpEngine();
 warmUp()
+  .then(warmUpProcesses)
   .then(prebuildRootParser) // after the warm-up's parses, which must not touch it
   .catch((e: unknown) => {
     console.error(e);

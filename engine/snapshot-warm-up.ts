@@ -14,6 +14,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtimes } from './runtime/runtimes.ts';
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { runChild } from './child.ts';
 
 const TOML = `# comment
 unqualified-search-registries = ["docker.io", "quay.io"]
@@ -85,4 +89,19 @@ export function warmUpEngine(): void {
       },
     },
   });
+}
+
+/**
+ * Snapshot build only: a program started the way launch.ts starts a monitor (detached, a pipe on fd 3 read
+ * by lines) and one run the way child.ts runs a runtime, so that node's child_process, net, stream and
+ * readline code that `start` and `run` go through is compiled in the snapshot. Both have exited and every
+ * handle is closed before the heap is saved.
+ */
+export async function warmUpProcesses(): Promise<void> {
+  const child = spawn('/bin/sh', ['-c', 'echo warm-up >&3'], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const lines = createInterface({ input: child.stdio[3] as Socket });
+  await Promise.all([new Promise((resolve) => lines.once('line', resolve)), new Promise((resolve) => child.once('close', resolve))]);
+  lines.close();
+  const r = await runChild('/bin/sh', ['-c', 'cat'], { input: 'warm-up' });
+  if (r.stdout !== 'warm-up') throw new Error(`snapshot warm-up: a child process answered ${JSON.stringify(r.stdout)}`);
 }
