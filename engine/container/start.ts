@@ -224,7 +224,7 @@ export async function startContainer(d: StartDeps, rec: ContainerRecord, o: Star
         ...(rec.autoRemove || netnsPath !== undefined ? { exitCommand: d.exitCommand() } : {}),
         exitCommandLog: paths.cleanupLog,
     };
- // validates, finds the binary: a bad spec or a missing build runs nothing
+    const command = monitorCommand(spec); // validates, finds the binary: a bad spec or a missing build runs nothing
     mkdirSync(dirname(paths.attachSocket), { recursive: true, mode: 0o700 });
     launched = true;
     const { event, monitorPid, channel, attach } = await launchMonitor(command, { keepChannel: true, ...(signal ? { signal } : {}) });
