@@ -4,6 +4,7 @@
  * (field 22 of /proc/PID/stat, in clock ticks since boot) cannot, in practice.
  */
 import { readFileSync } from 'node:fs';
+import { startupSnapshot } from 'node:v8';
 import { isErrno } from './errors.ts';
 
 function startTime(pid: number): string | undefined {
@@ -20,6 +21,8 @@ function startTime(pid: number): string | undefined {
 }
 
 let self: string | undefined;
+// The CLI's start-up snapshot must not carry the building process's token into every later call.
+if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => (self = undefined));
 
 /** This process's owner token, `pid:starttime`. */
 export function selfOwner(): string {

@@ -6,8 +6,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startupSnapshot } from 'node:v8';
 
 let root: string | undefined;
+// The CLI's start-up snapshot finds its package at run time (it may be installed elsewhere than it was built).
+if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => (root = undefined));
 
 export function packageRoot(): string {
   if (root !== undefined) return root;

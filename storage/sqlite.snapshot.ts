@@ -12,6 +12,21 @@ import { packageRoot } from './package-root.ts';
 
 let binding: object | undefined;
 
+/**
+ * Snapshot build only (engine/snapshot-warm-up.ts): runs `fn` with `stand_in` as the binding, so that
+ * better-sqlite3's JavaScript and ours run (and are compiled into the snapshot) without the addon, which a
+ * snapshot cannot hold (node aborts making one). The binding is unset again afterwards, whatever happens.
+ */
+export async function withStandInBinding<T>(standIn: object, fn: () => Promise<T>): Promise<T> {
+  if (binding !== undefined) throw new Error('withStandInBinding: the real binding is already loaded');
+  binding = standIn;
+  try {
+    return await fn();
+  } finally {
+    binding = undefined;
+  }
+}
+
 export function newDatabase(path: string, options: Database.Options): Database.Database {
   binding ??= loadBinding();
   // better-sqlite3 takes the loaded addon object too (lib/database.js); its type declarations say string only.
