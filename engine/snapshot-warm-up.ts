@@ -19,7 +19,6 @@ import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { runChild } from './child.ts';
 import { SCHEMA_VERSION } from '../storage/db.ts';
-import { withStandInBinding } from '../storage/sqlite.snapshot.ts';
 import { Engine } from './engine.ts';
 import { isEngineError } from './errors.ts';
 
@@ -166,6 +165,8 @@ const NO_ROWS_BINDING = {
  * is dropped, the binding unset, the temp dir removed.
  */
 export async function warmUpStore(): Promise<void> {
+  // Imported here: the library (engine/index.ts) must not load better-sqlite3 before a store is opened.
+  const { withStandInBinding } = await import('../storage/sqlite.snapshot.ts');
   const dir = mkdtempSync(join(tmpdir(), 'tsengine-warm-up-store-'));
   try {
     await withStandInBinding(NO_ROWS_BINDING, async () => {
