@@ -5,8 +5,10 @@
  * Entry points: cmd/cleanup-main.ts (plain node) and cmd/snapshot-entry.ts (the start-up snapshot).
  */
 import { Engine } from '../engine/index.ts';
+import { dropLauncherEnv } from './launcher-env.ts';
 
 export async function cleanupMain(argv: readonly string[]): Promise<number> {
+  dropLauncherEnv();
   const flag = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;

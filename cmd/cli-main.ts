@@ -9,6 +9,7 @@ import { runCli, type GlobalArgs } from './cli.ts';
 import { UsageError } from './command.ts';
 import type { CliContext } from './context.ts';
 import { exitCodeFor, EXIT_ENGINE } from './exit-codes.ts';
+import { dropLauncherEnv } from './launcher-env.ts';
 import { renderRows } from './format/report.ts';
 import { EngineError, type Engine } from '../engine/index.ts';
 
@@ -84,6 +85,7 @@ function describeError(e: unknown): string {
 
 /** Runs one CLI invocation; call once per process. The caller exits with the returned code. */
 export async function cliMain(argv: readonly string[]): Promise<number> {
+  dropLauncherEnv();
   try {
     // Rootless and not yet in the user namespace (inside it our euid is 0): run there instead.
     if (process.geteuid?.() !== 0) {

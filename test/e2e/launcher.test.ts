@@ -17,6 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tse-launcher-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+/** A process's environment as it was exec'd (unsetenv later does not change /proc/PID/environ). */
+const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
 
 async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
   for (let i = 0; i < 300; i++) {
@@ -43,6 +45,23 @@ describe('the tsengine launcher', () => {
     // The monitor's exit command (engine.ts cleanupCommand) ran: the rootfs is unmounted.
     await until('the rootfs to be unmounted', () => (readFileSync('/proc/self/mountinfo', 'utf8').includes(id) ? undefined : true));
     await runCli([...s.g, 'rm', id], { expectCode: 0 });
+  });
+
+  // The launcher gives node glibc's huge-page malloc tunables unless the caller set GLIBC_TUNABLES; the
+  // CLI drops them before spawning, so the monitor (and what it runs) gets the caller's environment.
+  it.each([
+    ['the launcher', {}, (env: string[]) => env.some((v) => v.startsWith('GLIBC_TUNABLES=glibc.malloc.hugetlb=1')) && env.includes('TSENGINE_GLIBC_TUNABLES=1'), []],
+    ['the caller', { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, (env: string[]) => env.includes('GLIBC_TUNABLES=glibc.malloc.arena_max=2') && !env.some((v) => v.startsWith('TSENGINE_GLIBC_TUNABLES=')), ['GLIBC_TUNABLES=glibc.malloc.arena_max=2']],
+  ])("node runs with %s's GLIBC_TUNABLES; the monitor inherits only the caller's", async (_who, env, nodeHas, monitorTunables) => {
+    const id = (await runCli([...s.g, 'run', '-d', s.alpine, 'sleep', '30'], { expectCode: 0, env })).stdout.trim();
+    const waiting = spawnCli([...s.g, 'wait', id], env);
+    const nodeEnv = await until('the wait CLI to exec node', () => (cmdline(waiting.pid!)[0]?.endsWith('node') ? environ(waiting.pid!) : undefined));
+    expect(nodeHas(nodeEnv)).toBe(true);
+    const monitor = Number((await runCli([...s.g, 'inspect', '-f', '{{.State.ConmonPid}}', id], { expectCode: 0 })).stdout);
+    expect(cmdline(monitor)[0]).not.toMatch(/node$/);
+    expect(environ(monitor).filter((v) => /^(TSENGINE_)?GLIBC_TUNABLES=/.test(v))).toEqual(monitorTunables);
+    await runCli([...s.g, 'rm', '-f', id], { expectCode: 0 });
+    expect((await waiting).exitCode).toBe(0);
   });
 
   it('falls back to the plain entry when node on PATH is not the node that built the snapshot', async () => {
