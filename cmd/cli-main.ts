@@ -172,3 +172,58 @@ export async function warmUp(): Promise<void> {
     }
   }
 }
+
+/** The container cycle warmUpCycle runs, as a user types it, each line with its own engine. */
+const WARM_UP_CYCLE = [
+  ['create', '--name', 'warm-up', 'localhost/warm-up', 'true'],
+  ['start', 'warm-up'],
+  ['wait', 'warm-up'],
+  ['ps', '-a'],
+  ['inspect', 'warm-up'],
+  ['logs', 'warm-up'],
+  ['rm', 'warm-up'],
+  ['run', '--rm', 'localhost/warm-up', 'true'],
+];
+
+/**
+ * Snapshot build only, after warmUp: the verbs of WARM_UP_CYCLE run through engines on the engine's
+ * warm-up store (engine/snapshot-warm-up.ts withWarmUpStore: a real monitor, a stand-in runtime), so the
+ * code of a whole create/start/wait/rm and of `run` is compiled in the snapshot, the CLI's and the
+ * engine's. Each line must succeed; `wait` must print 0.
+ */
+export async function warmUpCycle(): Promise<void> {
+  const { withWarmUpStore } = await import('../engine/index.ts');
+  await withWarmUpStore(async (open) => {
+    const signal = new AbortController().signal;
+    for (const argv of WARM_UP_CYCLE) {
+      let out = '';
+      let opened: Engine | undefined;
+      const sink = {
+        write: (chunk: string | Uint8Array) => {
+          out += String(chunk);
+          return true;
+        },
+      };
+      const ctx = (g: GlobalArgs): CliContext => ({
+        stdout: sink,
+        stderr: sink,
+        env: {},
+        signal,
+        warn: (text) => void (out += `${text}\n`),
+        commandTail: g.commandTail,
+        proxySignals: () => () => undefined,
+        stdin: undefined as unknown as NodeJS.ReadableStream, // no line of the cycle reads input
+        engine: async () => (opened ??= await open()),
+      });
+      let code: number;
+      try {
+        code = await runCli(argv, ctx, (s) => void (out += s));
+      } finally {
+        await opened?.close();
+      }
+      if (code !== 0 || (argv[0] === 'wait' && out !== '0\n')) {
+        throw new Error(`snapshot warm-up: \`tsengine ${argv.join(' ')}\` exited ${code}: ${out.trim()}`);
+      }
+    }
+  });
+}

@@ -13,8 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
 import { prebuildRootParser } from './cli.ts';
-import { cliMain, warmUp } from './cli-main.ts';
-import { warmUpEngine, warmUpProcesses, warmUpStore } from '../engine/index.ts';
+import { cliMain, warmUp, warmUpCycle } from './cli-main.ts';
+import { warmUpEngine, warmUpProcesses } from '../engine/index.ts';
 
 /** Stands in for `import.meta.url` in the snapshot bundle (esbuild `define`); set before anything reads it. */
 declare global {
@@ -33,7 +33,7 @@ startupSnapshot.setDeserializeMainFunction(async () => {
 warmUpEngine();
 warmUp()
   .then(warmUpProcesses)
-  .then(warmUpStore)
+  .then(warmUpCycle)
   .then(prebuildRootParser) // after the warm-up's parses, which must not touch it
   .catch((e: unknown) => {
     console.error(e);

@@ -4,6 +4,7 @@
  * layers keep them apart.
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { startupSnapshot } from 'node:v8';
 import { isErrno } from '../storage/errors.ts';
 import { Store } from '../storage/index.ts';
 import { builtFile } from '../storage/package-root.ts';
@@ -232,6 +233,8 @@ function cleanupCommand(): string[] {
 }
 
 let fits: boolean | undefined;
+// The snapshot's warm-up starts containers: what it found must not be frozen into every later call.
+if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => (fits = undefined));
 
 /** The snapshot's sidecar names the node that built it; any other node would refuse the blob. */
 function snapshotFits(blob: string): boolean {

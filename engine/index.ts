@@ -31,4 +31,4 @@ export type { SystemInfo, OciRuntimeInfo } from './info.ts';
 export type { DetachKeysSetting } from './config/detach-keys.ts';
 export { prepareUserNamespace, type UserNamespaceEntry } from './rootless/enter.ts';
 /** Internal: the CLI's start-up snapshot build runs it (engine/snapshot-warm-up.ts); no use to a program. */
-export { warmUpEngine, warmUpProcesses, warmUpStore } from './snapshot-warm-up.ts';
+export { warmUpEngine, warmUpProcesses, withWarmUpStore } from './snapshot-warm-up.ts';

@@ -116,15 +116,20 @@ export function openDb(path: string, o: { readonly?: boolean } = {}): Db {
     throw new StorageError('STORE_CORRUPT', `opening the store database ${path}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    if (!o.readonly) db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    migrate(db, path);
+    initDb(db, path, o);
   } catch (e) {
     db.close();
     throw e;
   }
   return db;
+}
+
+/** The pragmas every connection sets, and the migrations up to SCHEMA_VERSION. */
+export function initDb(db: Db, path: string, o: { readonly?: boolean } = {}): void {
+  if (!o.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, path);
 }
 
 function migrate(db: Db, path: string): void {

@@ -7,13 +7,12 @@
  * The addon is loaded on first use, not at import: importing storage/ must not fail (or cost start-up
  * time) for a CLI verb that never extracts a layer.
  */
-import { rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from './errors.ts';
 import { packageRoot } from './package-root.ts';
 
-interface NativeBinding {
+export interface NativeBinding {
   mknod(path: string, mode: number, major: number, minor: number): void;
   lsetxattr(path: string, name: string, value: Uint8Array): void;
   lgetxattr(path: string, name: string): Buffer | undefined;
@@ -32,17 +31,33 @@ let binding: NativeBinding | undefined;
 function load(): NativeBinding {
   if (binding !== undefined) return binding;
   const path = join(packageRoot(), ADDON);
-  const require = createRequire(import.meta.url);
-  try {
-    binding = require(path) as NativeBinding;
-  } catch (e) {
-    if (!isErrno(e, 'MODULE_NOT_FOUND')) throw e;
-    // An install that skipped scripts (`npm ci --ignore-scripts`) or a copy without build/.
-    throw new Error(`native addon not built: ${path} is missing; run \`npm rebuild tsengine\` (node-gyp)`, {
-      cause: e,
-    });
-  }
+  // An install that skipped scripts (`npm ci --ignore-scripts`) or a copy without build/.
+  if (!existsSync(path)) throw new Error(`native addon not built: ${path} is missing; run \`npm rebuild tsengine\` (node-gyp)`);
+  // dlopen directly: require() of a .node file compiles and runs node's module resolution first (~0.5 ms
+  // of every call that mounts, unmounts or removes).
+  const m = { exports: {} as NativeBinding };
+  process.dlopen(m, path);
+  binding = m.exports;
   return binding;
+}
+
+/**
+ * Snapshot build only (engine/snapshot-warm-up.ts): runs `fn` with `standIn` answering for the addon, which
+ * a start-up snapshot cannot hold. Unset again afterwards, whatever happens.
+ */
+export async function withStandInNative<T>(standIn: Partial<NativeBinding>, fn: () => Promise<T>): Promise<T> {
+  if (binding !== undefined) throw new Error('withStandInNative: the real addon is already loaded');
+  binding = new Proxy(standIn, {
+    get: (target, name) => {
+      if (typeof name === 'string' && !(name in target)) throw new Error(`snapshot warm-up: the native stand-in has no ${name}()`);
+      return target[name as keyof NativeBinding];
+    },
+  }) as NativeBinding;
+  try {
+    return await fn();
+  } finally {
+    binding = undefined;
+  }
 }
 
 /** mknod(2). `mode` carries the file type (fs.constants.S_IFCHR, S_IFBLK, S_IFIFO) and the permission

@@ -60,8 +60,9 @@ describe('the tsengine launcher', () => {
     const monitor = Number((await runCli([...s.g, 'inspect', '-f', '{{.State.ConmonPid}}', id], { expectCode: 0 })).stdout);
     expect(cmdline(monitor)[0]).not.toMatch(/node$/);
     expect(environ(monitor).filter((v) => /^(TSENGINE_)?GLIBC_TUNABLES=/.test(v))).toEqual(monitorTunables);
-    await runCli([...s.g, 'rm', '-f', id], { expectCode: 0 });
-    expect((await waiting).exitCode).toBe(0);
+    await runCli([...s.g, 'kill', id], { expectCode: 0 });
+    expect((await waiting).stdout).toBe('137\n');
+    await runCli([...s.g, 'rm', id], { expectCode: 0 });
   });
 
   it('falls back to the plain entry when node on PATH is not the node that built the snapshot', async () => {
