@@ -122,6 +122,8 @@ function unknownFlag(argv: readonly string[], o: YargsOptions): string | undefin
 
 interface ParseState {
   code: number | undefined;
+  /** Set by parseOnly: the handler records the verb's arguments instead of running it. */
+  capture?: (spec: CommandSpec, args: Args) => void;
   /** The flags of the verb being parsed (set by its builder), for unknown-flag messages. */
   options: YargsOptions | undefined;
   /** The verb being parsed, e.g. `pull` or `image ls`, for `See 'tsengine VERB --help'`. */
@@ -140,7 +142,8 @@ function register(y: Argv, spec: CommandSpec, ctx: () => CliContext, result: Par
       return built;
     },
     handler: async (args: unknown) => {
-      result.code = await spec.run(ctx(), args as Args);
+      if (result.capture) result.capture(spec, args as Args);
+      else result.code = await spec.run(ctx(), args as Args);
     },
   });
 }
@@ -212,8 +215,23 @@ export function prebuildRootParser(): void {
 
 /** Parses argv and runs the verb; returns the exit code. Throws EngineError/UsageError for main to print. */
 export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) => CliContext, print: (s: string) => void, columns = 100): Promise<number> {
-  const result: ParseState = { code: undefined, options: undefined, verb: '' };
   const { head, tail } = splitCommandTail(argv);
+  const fast = fastVerbs && fastParse(fastVerbs, head, tail);
+  if (fast) return (await fast.spec.run(makeCtx(fast.globals), fast.args)) ?? 0;
+  const result: ParseState = { code: undefined, options: undefined, verb: '' };
+  await parseWithYargs(argv, head, tail, result, makeCtx, print, columns);
+  return result.code ?? 0;
+}
+
+async function parseWithYargs(
+  argv: readonly string[],
+  head: readonly string[],
+  tail: readonly string[],
+  result: ParseState,
+  makeCtx: (g: GlobalArgs) => CliContext,
+  print: (s: string) => void,
+  columns: number,
+): Promise<void> {
   const inv: Invocation = { result, head, tail, globals: { 'log-level': 'warn', commandTail: tail } };
   invocation = inv;
   const ctx = () => makeCtx(inv.globals);
@@ -242,5 +260,151 @@ export async function runCli(argv: readonly string[], makeCtx: (g: GlobalArgs) =
   await y.parseAsync(head, {}, (_err: unknown, _argv: unknown, output: string) => {
     if (output) print(output.endsWith('\n') ? output : `${output}\n`);
   });
-  return result.code ?? 0;
+}
+
+/** What yargs hands a verb for argv (run/create/exec: split at the image first), without running it. */
+export async function parseOnly(argv: readonly string[]): Promise<{ spec: CommandSpec; args: Args; globals: GlobalArgs } | undefined> {
+  const { head, tail } = splitCommandTail(argv);
+  let got: { spec: CommandSpec; args: Args } | undefined;
+  const result: ParseState = { code: undefined, options: undefined, verb: '', capture: (spec, args) => (got = { spec, args }) };
+  const noCtx = (): CliContext => {
+    throw new Error('parseOnly: no context');
+  };
+  await parseWithYargs(argv, head, tail, result, noCtx, () => undefined, 100);
+  return got && { ...got, globals: invocation!.globals };
+}
+
+// ---- The fast path: the common command lines without yargs ----
+//
+// yargs costs ~4-6 ms of every call (three parser passes, command and option machinery), a tenth of a short
+// verb. The verbs below, given only global flags, their own boolean flags and their positionals (run and
+// create: before the image), are parsed here instead, into exactly the arguments yargs would hand them:
+// at snapshot build, prebuildFastPath has yargs parse each verb once and keeps what it produced (every
+// option's default, alias and camelCase key) and which flags are booleans. Anything else (a flag that takes
+// a value, bundled short flags, --help, a missing positional, `container X` forms) goes to yargs, which
+// also makes every error message. test/unit/cli-fast-path.test.ts compares both parsers line by line.
+
+const FAST: readonly CommandSpec[] = [run, create, start, stop, kill, wait, rm, ps, logs, inspect];
+const PLACEHOLDER = 'fast-path-placeholder';
+
+interface FastVerb {
+  readonly spec: CommandSpec;
+  /** yargs' arguments for `VERB PLACEHOLDER…` (one per required positional). */
+  readonly args: Readonly<Args>;
+  /** `--force`, `-f` → every key yargs sets for it (force, f). */
+  readonly booleans: ReadonlyMap<string, readonly string[]>;
+  readonly positional: { readonly name: string; readonly min: number; readonly max: number } | undefined;
+  /** The choices of --log-level. */
+  readonly logLevels: readonly string[];
+}
+
+let fastVerbs: ReadonlyMap<string, FastVerb> | undefined;
+
+const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** The command string's one positional group (`<a>`, `[a]`, `<a..>`, `[a..]`), or undefined for none. */
+function positionalOf(command: string): FastVerb['positional'] | 'unsupported' {
+  const groups = command.split(' ').slice(1);
+  if (groups.length === 0) return undefined;
+  const m = groups.length === 1 ? /^([<[])([a-z-]+)(\.\.)?[>\]]$/.exec(groups[0]!) : null;
+  if (!m) return 'unsupported';
+  return { name: m[2]!, min: m[1] === '<' ? 1 : 0, max: m[3] ? Infinity : 1 };
+}
+
+/**
+ * Snapshot build only (cmd/snapshot-entry.ts, before the warm-ups, which then go through it): has yargs parse
+ * each FAST verb once and keeps what it produced. Without it (plain `node dist/cmd/main.js`), every line goes
+ * through yargs.
+ */
+export async function prebuildFastPath(): Promise<void> {
+  const verbs = new Map<string, FastVerb>();
+  for (const spec of FAST) {
+    const verb = spec.command.split(' ')[0]!;
+    const positional = positionalOf(spec.command);
+    if (positional === 'unsupported') throw new Error(`fast path: cannot read the positionals of \`${spec.command}\``);
+    const argv = [verb, ...Array.from({ length: positional?.min ?? 0 }, () => PLACEHOLDER)];
+    const { head } = splitCommandTail(argv);
+    let options: (YargsOptions & { boolean: string[]; choices: Record<string, string[]> }) | undefined;
+    let args: Args | undefined;
+    const result: ParseState = {
+      code: undefined,
+      options: undefined,
+      verb: '',
+      capture: (_spec, a) => {
+        args = a;
+        options = result.options as typeof options;
+      },
+    };
+    await parseWithYargs(argv, head, [], result, () => { throw new Error('fast path: no context'); }, () => undefined, 100);
+    if (!args || !options) throw new Error(`fast path: yargs did not parse \`${argv.join(' ')}\``);
+    // A flag's names: yargs lists aliases under either name (force: [f], or f: [force]).
+    const group = (key: string) => {
+      const names = new Set([key, ...(options!.alias[key] ?? [])]);
+      for (const [k, as] of Object.entries(options!.alias)) if (as.includes(key)) names.add(k);
+      return [...names];
+    };
+    const booleans = new Map<string, string[]>();
+    for (const key of options.boolean) {
+      if (key === 'help' || key === 'version') continue;
+      const names = group(key);
+      const keys = [...new Set(names.flatMap((n) => [n, camel(n)]))];
+      for (const n of names) booleans.set(n.length === 1 ? `-${n}` : `--${n}`, keys);
+    }
+    verbs.set(verb, { spec, args: structuredClone(args), booleans, positional, logLevels: options.choices['log-level'] ?? [] });
+  }
+  fastVerbs = verbs;
+}
+
+/** The fast path's parse of argv, or undefined when it leaves the line to yargs (tests compare it with parseOnly). */
+export function fastPathParse(argv: readonly string[]): { spec: CommandSpec; args: Args; globals: GlobalArgs } | undefined {
+  if (!fastVerbs) throw new Error('fastPathParse: prebuildFastPath has not run');
+  const { head, tail } = splitCommandTail(argv);
+  return fastParse(fastVerbs, head, tail);
+}
+
+const GLOBAL_FLAGS: ReadonlySet<string> = new Set(['--root', '--runroot', '--runtime', '--runtime-flag', '--log-level']);
+
+/** The verb's arguments as yargs would make them, or undefined when the line is not a simple one. */
+function fastParse(verbs: ReadonlyMap<string, FastVerb>, head: readonly string[], tail: readonly string[]): { spec: CommandSpec; args: Args; globals: GlobalArgs } | undefined {
+  const globals: Record<string, string | string[]> = {};
+  let i = 0;
+  for (; i < head.length && head[i]!.startsWith('-'); i++) {
+    const tok = head[i]!;
+    const eq = tok.indexOf('=');
+    const flag = eq > 0 ? tok.slice(0, eq) : tok;
+    if (!GLOBAL_FLAGS.has(flag)) return undefined;
+    const value = eq > 0 ? tok.slice(eq + 1) : head[++i];
+    if (value === undefined) return undefined;
+    const key = flag.slice(2);
+    if (key === 'runtime-flag') globals[key] = [...((globals[key] as string[] | undefined) ?? []), value];
+    else if (globals[key] !== undefined) return undefined; // given twice: yargs makes an array of it
+    else globals[key] = value;
+  }
+  const fast = verbs.get(head[i] ?? '');
+  if (!fast) return undefined;
+  if (globals['log-level'] !== undefined && !fast.logLevels.includes(globals['log-level'] as string)) return undefined;
+  const args: Args = structuredClone(fast.args) as Args;
+  const values: string[] = [];
+  for (const tok of head.slice(i + 1)) {
+    if (tok.startsWith('-') && tok !== '-') {
+      const keys = fast.booleans.get(tok);
+      if (!keys) return undefined;
+      for (const k of keys) args[k] = true;
+    } else values.push(tok);
+  }
+  const p = fast.positional;
+  if (values.length > 0 && !p) return undefined;
+  if (p) {
+    if (values.length < p.min || values.length > p.max) return undefined;
+    const value = p.max === 1 ? values[0] : values;
+    for (const k of new Set([p.name, camel(p.name)])) {
+      if (value === undefined) delete args[k];
+      else args[k] = value;
+    }
+  }
+  for (const [k, v] of Object.entries(globals)) {
+    args[k] = v;
+    args[camel(k)] = v;
+  }
+  return { spec: fast.spec, args, globals: { ...(args as unknown as GlobalArgs), commandTail: tail } };
 }

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { cleanupMain } from './cleanup.ts';
-import { prebuildRootParser } from './cli.ts';
+import { prebuildFastPath, prebuildRootParser } from './cli.ts';
 import { cliMain, warmUp, warmUpCycle } from './cli-main.ts';
 import { warmUpEngine, warmUpProcesses } from '../engine/index.ts';
 
@@ -31,7 +31,8 @@ startupSnapshot.setDeserializeMainFunction(async () => {
 
 // The heap is saved once the event loop is idle, so the warm-up finishes first (a failure fails the build).
 warmUpEngine();
-warmUp()
+prebuildFastPath() // first: the warm-ups' simple lines then go through it, as users' do
+  .then(warmUp)
   .then(warmUpProcesses)
   .then(warmUpCycle)
   .then(prebuildRootParser) // after the warm-up's parses, which must not touch it

@@ -1,0 +1,93 @@
+// The CLI's fast path (cmd/cli.ts fastParse) hands a verb exactly the arguments yargs would, for every line it
+// takes, and leaves every other line to yargs: each line below goes through both parsers.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fastPathParse, parseOnly, prebuildFastPath } from '../../cmd/cli.ts';
+
+beforeAll(async () => {
+  await prebuildFastPath();
+});
+
+const G = ['--root', '/tmp/r', '--runroot', '/tmp/rr'];
+
+/** Lines the fast path takes. */
+const TAKEN: readonly (readonly string[])[] = [
+  ['wait', 'abc'],
+  ['wait', 'abc', 'def', '123456'],
+  [...G, 'wait', 'abc'],
+  ['--root=/x', '--runtime', 'runc', '--runtime-flag', 'debug', '--runtime-flag', 'log=/l', '--log-level', 'debug', 'wait', 'a'],
+  ['rm', 'abc'],
+  ['rm', '-f', 'abc', 'def'],
+  ['rm', '--force', '--volumes', 'abc'],
+  ['rm', '-a'],
+  ['rm'],
+  ['rm', '-v', '42'],
+  ['start', 'abc'],
+  ['start', '-a', 'abc'],
+  ['start', '--attach', '-i', 'abc'],
+  ['start', '--sig-proxy', 'abc'],
+  ['stop', 'abc', 'def'],
+  ['kill', 'abc'],
+  ['create', 'alpine'],
+  ['create', 'alpine', 'true'],
+  ['create', 'localhost/alpine:3', 'sh', '-c', 'exit 3'],
+  [...G, 'create', '-i', '-t', 'alpine', 'sh'],
+  ['create', '--privileged', '--read-only', '--init', 'alpine', 'ls', '-la'],
+  ['run', '--rm', 'alpine', 'true'],
+  [...G, '--runtime', 'crun', 'run', '--rm', 'alpine', 'true'],
+  ['run', '-d', 'alpine', 'sleep', '1d'],
+  ['run', '-i', '--rm', '-t', 'alpine'],
+  ['run', '--rm', '1234', 'echo', '--help'],
+  ['ps'],
+  ['ps', '-a', '-q'],
+  ['ps', '--all', '--no-trunc', '-l'],
+  ['logs', 'abc'],
+  ['logs', '-f', '-t', 'abc'],
+  ['inspect', 'abc', 'def'],
+];
+
+/** Lines left to yargs: values, bundled flags, help, versions, typos, groups, errors. */
+const LEFT: readonly (readonly string[])[] = [
+  ['wait'],
+  ['wait', '--help'],
+  ['wait', '-h', 'x'],
+  ['--version'],
+  ['wait', '-v', 'x'],
+  ['stop', '-t', '5', 'abc'],
+  ['stop', '--time=5', 'abc'],
+  ['rm', '-fa'],
+  ['rm', '--force=true', 'x'],
+  ['rm', '--bogus', 'x'],
+  ['create', '--name', 'n', 'alpine'],
+  ['run', '-e', 'A=B', 'alpine', 'true'],
+  ['run', '-it', 'alpine', 'sh'],
+  ['run'],
+  ['logs', 'a', 'b'],
+  ['logs', '--tail', '3', 'a'],
+  ['ps', 'x'],
+  ['ps', '--format', '{{.ID}}'],
+  ['inspect', '-f', '{{.Id}}', 'x'],
+  ['container', 'rm', 'x'],
+  ['image', 'ls'],
+  ['pull', 'alpine'],
+  ['--log-level', 'loud', 'wait', 'x'],
+  ['--root', '/a', '--root', '/b', 'wait', 'x'],
+  ['--root'],
+  ['--bogus', 'wait', 'x'],
+  ['wiat', 'x'],
+  [],
+];
+
+describe('the CLI fast path', () => {
+  it.each(TAKEN.map((l) => [l.join(' '), l]))('`%s`: the same arguments as yargs', async (_line, argv) => {
+    const fast = fastPathParse(argv);
+    expect(fast).toBeDefined();
+    const slow = await parseOnly(argv);
+    expect(fast!.spec).toBe(slow!.spec);
+    expect(fast!.args).toEqual(slow!.args);
+    expect(fast!.globals).toEqual(slow!.globals);
+  });
+
+  it.each(LEFT.map((l) => [l.join(' ') || '(nothing)', l]))('`%s`: left to yargs', (_line, argv) => {
+    expect(fastPathParse(argv)).toBeUndefined();
+  });
+});
