@@ -2,7 +2,7 @@
  * engine.containers: create, start, wait, stop, kill, logs, inspect, list, remove, cleanup. Thin: each
  * verb is a short sequence of store transitions, runtime calls and file reads.
  */
-import { abortable } from './abortable.ts';
+import { abortable, pause } from './abortable.ts';
 import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -256,7 +256,7 @@ export class Containers {
       if (rec.state === 'exited' && rec.exitCode !== undefined && !record) {
         return { exitCode: rec.exitCode, finishedAt: rec.finishedAt ?? new Date(), oomKilled: false };
       }
-      await sleep(WAIT_POLL_MS, undefined, o.signal ? { signal: o.signal } : undefined);
+      await pause(WAIT_POLL_MS, o.signal);
     }
   }
 
@@ -447,7 +447,7 @@ export class Containers {
   async #settled(rec: ContainerRecord, signal?: AbortSignal): Promise<ContainerRecord> {
     let r: ContainerRecord | undefined = rec;
     while (r?.state === 'starting') {
-      await sleep(WAIT_POLL_MS, undefined, signal ? { signal } : undefined);
+      await pause(WAIT_POLL_MS, signal);
       r = this.#d.store.containers.get(rec.id);
     }
     return r ? this.#sync(r) : rec;

@@ -5,7 +5,7 @@
  * file is drained.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from './abortable.ts';
 import { isErrno } from '../../storage/errors.ts';
 
 export interface LogRecord {
@@ -57,7 +57,7 @@ export async function* readLog(path: string, o: ReadLogOptions = {}): AsyncGener
       if (!isErrno(e, 'ENOENT')) throw e;
       // Not written yet (the container has not started): nothing to show unless following.
       if (!o.follow || o.exited?.()) return;
-      await sleep(POLL_MS, undefined, o.signal ? { signal: o.signal } : undefined);
+      await pause(POLL_MS, o.signal);
     }
   }
   try {
@@ -90,7 +90,7 @@ export async function* readLog(path: string, o: ReadLogOptions = {}): AsyncGener
         tailing = false;
       }
       if (!o.follow || exitedBefore) return;
-      await sleep(POLL_MS, undefined, o.signal ? { signal: o.signal } : undefined);
+      await pause(POLL_MS, o.signal);
     }
   } finally {
     await fh.close();

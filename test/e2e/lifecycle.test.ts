@@ -2,7 +2,7 @@
 // the fact, stop/kill, ps states, SIGKILL of the CLI, races between CLIs, and a runc-compatible runtime
 // registered under another name (the path youki and kata-runtime take; neither is packaged here, so this
 // runs runc under the name my-runc).
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leftovers } from '../helpers/leftovers.ts';
@@ -111,6 +111,22 @@ describe('errors and exit codes', () => {
     expect((await runCli([...s.g, 'rm', '-f', 'busy'], { expectCode: 0 })).stdout).toBe('busy\n');
     const bad = await runCli([...s.g, 'run', '--runtime', '/no/such/runtime', s.alpine, 'true'], { expectCode: 125 });
     expect(bad.stderr).toMatch(/^Error: .*\/no\/such\/runtime/);
+  });
+
+  it('Ctrl-C ends wait and logs -f with one coded line (125); the container runs on', async () => {
+    const id = (await runCli([...s.g, 'run', '-d', s.alpine, 'sleep', '100'], { expectCode: 0 })).stdout.trim();
+    for (const verb of [['wait'], ['logs', '-f']]) {
+      const child = spawnCli([...s.g, ...verb, id]);
+      // SIGINT only once the CLI handles it (bit 2 of SigCgt): before, node's default would just end it.
+      const caught = () => BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? '0'}`) & 2n;
+      for (let i = 0; i < 200 && !caught(); i++) await sleep(20);
+      await sleep(100); // in the verb's polling loop by now
+      child.kill('SIGINT');
+      const r = await child;
+      expect({ verb: verb[0], code: r.exitCode, stderr: r.stderr }).toEqual({ verb: verb[0], code: 125, stderr: 'Error: interrupted (SIGINT)\n' });
+    }
+    expect((await runCli([...s.g, 'inspect', '-f', '{{.State.Running}}', id], { expectCode: 0 })).stdout).toBe('true\n');
+    await runCli([...s.g, 'rm', '-f', id], { expectCode: 0 });
   });
 });
 
