@@ -123,16 +123,29 @@ export const rm = defineCommand({
       .positional('containers', { type: 'string', array: true })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Kill and remove running containers' })
       .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' })
-      .option('volumes', { alias: 'v', type: 'boolean', default: false, describe: 'Remove the anonymous volumes of the container' }),
+      .option('volumes', { alias: 'v', type: 'boolean', default: false, describe: 'Remove the anonymous volumes of the container' })
+      .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'Ignore containers that do not exist' })
+      .option('time', { alias: 't', type: 'number', describe: 'With -f: seconds to wait after the stop signal before SIGKILL (podman; default: SIGKILL at once, as docker)' }),
   run: async (ctx, args) => {
-    const engine = await ctx.engine();
     const given = names(args['containers']);
     if (args['all'] && given.length > 0) throw new UsageError('--all and container names cannot be used together', 'rm');
     if (!args['all'] && given.length === 0) throw new UsageError('must specify at least one container', 'rm');
+    const t = args['time'] as number | undefined;
+    if (t !== undefined && (!Number.isInteger(t) || t < 0)) throw new UsageError(`invalid timeout ${t}: expected a non-negative integer`, 'rm');
+    if (t !== undefined && args['force'] !== true) throw new UsageError('--force option must be specified to use the --time option', 'rm');
+    const engine = await ctx.engine();
     const items = args['all'] ? (await engine.containers.list({ all: true })).map((c) => c.id) : given;
     const warned = new Set<string>();
     return removeEach(ctx, items, async (name) => {
-      const r = await engine.containers.remove(name, { force: args['force'] === true, volumes: args['volumes'] === true });
+      let r: { warnings: string[] };
+      try {
+        // podman's rm -f -t N: the stop signal first, SIGKILL only after N seconds.
+        if (t !== undefined) await engine.containers.stop(name, { timeoutSec: t, signal: ctx.signal });
+        r = await engine.containers.remove(name, { force: args['force'] === true, volumes: args['volumes'] === true });
+      } catch (e) {
+        if (args['ignore'] === true && isEngineError(e) && e.code === 'CONTAINER_NOT_FOUND') return; // -i: gone is fine
+        throw e;
+      }
       for (const w of r.warnings) if (!warned.has(w)) warned.add(w) && ctx.warn(`Warning: ${w}`);
       ctx.stdout.write(`${name}\n`);
     });

@@ -113,6 +113,20 @@ describe('errors and exit codes', () => {
     expect(bad.stderr).toMatch(/^Error: .*\/no\/such\/runtime/);
   });
 
+  it("rm -i ignores missing containers; rm -f -t N sends the stop signal and waits N seconds (podman's flags)", async () => {
+    expect(await runCli([...s.g, 'rm', '-i', 'nosuch'], { expectCode: 0 })).toEqual({ code: 0, stdout: '', stderr: '' });
+    const id = (await runCli([...s.g, 'create', s.alpine, 'true'], { expectCode: 0 })).stdout.trim();
+    expect((await runCli([...s.g, 'rm', '-i', 'nosuch', id], { expectCode: 0 })).stdout).toBe(`${id}\n`);
+    const need = await runCli([...s.g, 'rm', '-t', '1', 'nosuch'], { expectCode: 125 });
+    expect(need.stderr).toBe("Error: --force option must be specified to use the --time option\nSee 'tsengine rm --help'\n");
+    // sleep as PID 1 ignores SIGTERM, so the container ends only by the SIGKILL a second later.
+    const busy = (await runCli([...s.g, 'run', '-d', s.alpine, 'sleep', '100'], { expectCode: 0 })).stdout.trim();
+    const t0 = Date.now();
+    expect((await runCli([...s.g, 'rm', '-f', '-t', '1', busy], { expectCode: 0 })).stdout).toBe(`${busy}\n`);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    await runCli([...s.g, 'inspect', busy], { expectCode: 125 });
+  });
+
   it('Ctrl-C ends wait and logs -f with one coded line (125); the container runs on', async () => {
     const id = (await runCli([...s.g, 'run', '-d', s.alpine, 'sleep', '100'], { expectCode: 0 })).stdout.trim();
     for (const verb of [['wait'], ['logs', '-f']]) {
