@@ -386,7 +386,7 @@ function fastParse(verbs: ReadonlyMap<string, FastVerb>, head: readonly string[]
   const args: Args = structuredClone(fast.args) as Args;
   const values: string[] = [];
   for (const tok of head.slice(i + 1)) {
-    if (tok.startsWith('-') && tok !== '-') {
+    if (tok.startsWith('-')) {
       const keys = fast.booleans.get(tok);
       if (!keys) return undefined;
       for (const k of keys) args[k] = true;
