@@ -171,7 +171,7 @@ function rootParser(): Argv {
     .option('runroot', { type: 'string', describe: 'Path to the run state (default /run/tsengine; env TSENGINE_RUNROOT)' })
     .option('log-level', { type: 'string', default: 'warn', choices: ['debug', 'info', 'warn', 'error'], describe: 'Log messages at and above this level' })
     .option('runtime', { type: 'string', describe: 'Default OCI runtime: crun (default), runc, runsc, a registered name, or a path' })
-    .option('runtime-flag', { type: 'string', array: true, describe: 'Extra global flag for the runtime (without the leading --)' })
+    .option('runtime-flag', { type: 'string', array: true, nargs: 1, describe: 'Extra global flag for the runtime (without the leading --)' })
     .middleware((a) => {
       const inv = invocation!;
       inv.globals = { ...(a as unknown as GlobalArgs), commandTail: inv.tail };
@@ -385,10 +385,12 @@ function fastParse(verbs: ReadonlyMap<string, FastVerb>, head: readonly string[]
   if (globals['log-level'] !== undefined && !fast.logLevels.includes(globals['log-level'] as string)) return undefined;
   const args: Args = structuredClone(fast.args) as Args;
   const values: string[] = [];
-  for (const tok of head.slice(i + 1)) {
+  const rest = head.slice(i + 1);
+  for (const [j, tok] of rest.entries()) {
     if (tok.startsWith('-')) {
       const keys = fast.booleans.get(tok);
-      if (!keys) return undefined;
+      // yargs takes a `true`/`false` after a boolean flag as its value (`--init true`).
+      if (!keys || rest[j + 1] === 'true' || rest[j + 1] === 'false') return undefined;
       for (const k of keys) args[k] = true;
     } else values.push(tok);
   }

@@ -2,7 +2,7 @@
 // the fact, stop/kill, ps states, SIGKILL of the CLI, races between CLIs, and a runc-compatible runtime
 // registered under another name (the path youki and kata-runtime take; neither is packaged here, so this
 // runs runc under the name my-runc).
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leftovers } from '../helpers/leftovers.ts';
@@ -225,5 +225,20 @@ describe('runtime pluggability', () => {
     await runCli([...s.g, '--runtime', 'crun', 'start', 'mine'], { expectCode: 0 });
     expect((await runCli([...s.g, 'wait', 'mine'], { expectCode: 0 })).stdout).toBe('5\n');
     await runCli([...s.g, 'rm', 'mine'], { expectCode: 0 });
+  });
+
+  it('--runtime-flag X takes one value each time, before the verb as podman\'s does, and reaches the runtime', async () => {
+    // A runc that notes its arguments: the flags must come before its command, as global flags.
+    const log = join(s.t.dir, 'noting-runc.log');
+    const noting = join(s.t.dir, 'noting-runc');
+    writeFileSync(noting, `#!/bin/sh\necho "$*" >> ${log}\nexec /usr/sbin/runc "$@"\n`, { mode: 0o755 });
+    // Once through the CLI's fast path, once through yargs (--name takes a value).
+    for (const line of [['run', '--rm', s.alpine, 'true'], ['run', '--rm', '--name', 'noted', s.alpine, 'true']]) {
+      writeFileSync(log, '');
+      const r = await runCli([...s.g, '--runtime', noting, '--runtime-flag', 'debug', '--runtime-flag', 'log-format=json', ...line], { expectCode: 0 });
+      expect(r.stderr).toBe('');
+      const run = readFileSync(log, 'utf8').split('\n').find((l) => / run /.test(l));
+      expect(run).toMatch(/ --debug --log-format=json run --bundle /);
+    }
   });
 });

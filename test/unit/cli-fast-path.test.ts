@@ -96,4 +96,35 @@ describe('the CLI fast path', () => {
   it.each(LEFT.map((l) => [l.join(' ') || '(nothing)', l]))('`%s`: left to yargs', (_line, argv) => {
     expect(fastPathParse(argv)).toBeUndefined();
   });
+
+  it('agrees with yargs on 2000 random lines (seeded) wherever it takes one', async () => {
+    // mulberry32: small, seeded, and its low bits are as random as its high ones.
+    let seed = 20261123;
+    const rand = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)]!;
+    const globals = [[], ['--root', '/r'], ['--runroot=/rr'], ['--runtime', 'runc'], ['--runtime-flag', 'debug'], ['--log-level', 'info'], ['--log-level', 'nope'], ['--bogus']];
+    const verbs = ['run', 'create', 'start', 'stop', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'container', 'pull'];
+    const words = ['-a', '-f', '-i', '-t', '-d', '-q', '-l', '-v', '--rm', '--all', '--force', '--volumes', '--ignore', '--attach', '--no-trunc', '--sig-proxy', '--init', '--privileged', '--follow', '--time', '5', '-fa', '--name=x', '--', '-', 'abc', '0123456789ab', '42', 'alpine', 'true', 'false', 'sh', '-c'];
+    const simple = ['-a', '-f', '-i', '-d', '-q', '-l', '-v', '--rm', '--all', '--force', '--ignore', '--no-trunc', '--follow', 'abc', '0123456789ab', '42', 'alpine', 'true'];
+    let taken = 0;
+    for (let n = 0; n < 2000; n++) {
+      // Half the lines from the simple words only (booleans, positionals), half from all of them.
+      const pool = n % 2 === 0 ? simple : words;
+      const argv = [...pick(globals), pick(verbs), ...Array.from({ length: rand(4) }, () => pick(pool))];
+      const fast = fastPathParse(argv);
+      if (!fast) continue;
+      taken++;
+      const slow = await parseOnly(argv).catch((e: unknown) => {
+        throw new Error(`yargs refused \`${argv.join(' ')}\`, which the fast path took: ${(e as Error).message}`);
+      });
+      expect({ argv, spec: fast.spec.command, args: fast.args, globals: fast.globals }).toEqual({ argv, spec: slow?.spec.command, args: slow?.args, globals: slow?.globals });
+    }
+    expect(taken).toBeGreaterThan(150); // enough of them are simple lines
+  });
 });
+
