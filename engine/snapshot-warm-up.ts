@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { runChild } from './child.ts';
 import { monitorBinary } from './container/launch.ts';
 import { openDb } from '../storage/db.ts';
+import { builtFile } from '../storage/package-root.ts';
 import { Engine } from './engine.ts';
 import type { EngineOptions } from './options.ts';
 import { memorySqliteBinding } from './snapshot-sql.ts';
@@ -143,8 +144,12 @@ export async function withWarmUpStore(fn: (open: () => Promise<Engine>) => Promi
   // Imported here: the library (engine/index.ts) must not load better-sqlite3 before a store is opened.
   const { withStandInBinding } = await import('../storage/sqlite.snapshot.ts');
   const dir = mkdtempSync(join(tmpdir(), 'tsengine-warm-up-store-'));
+  // Next to the launcher, not in the temp dir: that may be mounted noexec, dist/cmd is where our programs run.
+  // Named crun, as the runtime's kind goes by the binary's name (crun gets its seccomp program compiled).
+  const bin = builtFile(`cmd/.warm-up-${process.pid}`);
+  const runtime = join(bin, 'crun');
   try {
-    const runtime = join(dir, 'crun');
+    mkdirSync(bin, { recursive: true });
     writeFileSync(runtime, FAKE_RUNTIME, { mode: 0o755 });
     // Debian's storage.conf has inline tables like this; the driver is what a user gets anyway.
     const storageConf = join(dir, 'storage.conf');
@@ -179,6 +184,7 @@ export async function withWarmUpStore(fn: (open: () => Promise<Engine>) => Promi
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(bin, { recursive: true, force: true });
   }
 }
 
