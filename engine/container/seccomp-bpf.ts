@@ -11,10 +11,11 @@
  *
  * Cache: <runRoot>/seccomp/<sha256 of the compiler's input>.bpf, plus .json naming the libseccomp file that
  * compiled it and the identity (device, inode, size, mtime) of that file and of the compiler. An entry is
- * used only while both are unchanged: a libseccomp upgrade can resolve more syscall names.
+ * used only while both are unchanged: a libseccomp upgrade can resolve more syscall names. The cache keeps
+ * the CACHE_KEEP entries used last (~10 kB each): each new entry evicts the oldest beyond that.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../storage/package-root.ts';
 import { isErrno } from '../../storage/errors.ts';
@@ -25,6 +26,8 @@ import type { OciSeccomp } from './oci-spec.ts';
 const COMPILER = join('build', 'Release', 'tsengine-seccomp');
 /** The annotation crun reads the program from (crun(1), "run.oci.seccomp_bpf_data"): base64. */
 export const SECCOMP_BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
+/** Entries kept in the cache: a user with more distinct profiles than this pays a compile now and then. */
+const CACHE_KEEP = 64;
 /** One BPF instruction (struct sock_filter). */
 const INSN_BYTES = 8;
 
@@ -70,7 +73,7 @@ function validProgram(bpf: Buffer): boolean {
  * The compiled program for `seccomp`, from the cache or compiled now (and cached); undefined when it cannot
  * be had (crun then compiles the profile itself). `compiler` is for tests; by default the package's build.
  */
-export async function seccompProgram(seccomp: OciSeccomp, runRoot: string, o: { compiler?: string; signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
+export async function seccompProgram(seccomp: OciSeccomp, runRoot: string, o: { compiler?: string; signal?: AbortSignal; keep?: number } = {}): Promise<Buffer | undefined> {
   const compiler = o.compiler ?? join(packageRoot(), COMPILER);
   let input: string;
   try {
@@ -110,10 +113,30 @@ export async function seccompProgram(seccomp: OciSeccomp, runRoot: string, o: { 
     renameSync(tmp, bpfPath); // the program first: an entry file always has its program
     writeFileSync(`${entryPath}.${process.pid}.tmp`, `${JSON.stringify(entry)}\n`);
     renameSync(`${entryPath}.${process.pid}.tmp`, entryPath);
+    evictOldest(dir, o.keep ?? CACHE_KEEP);
     return bpf;
   } catch (e) {
     if (o.signal?.aborted) throw e;
     return undefined; // an unwritable run root, a vanished library: crun compiles
+  }
+}
+
+/** Removes the entries beyond the `keep` most recently used (a cache hit refreshes an entry's mtime). */
+function evictOldest(dir: string, keep: number): void {
+  const entries = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => {
+      try {
+        return { key: f.slice(0, -'.json'.length), mtime: statSync(join(dir, f)).mtimeMs };
+      } catch {
+        return undefined; // evicted by another process meanwhile
+      }
+    })
+    .filter((e) => e !== undefined)
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { key } of entries.slice(keep)) {
+    rmSync(join(dir, `${key}.json`), { force: true }); // the entry first: an entry file always has its program
+    rmSync(join(dir, `${key}.bpf`), { force: true });
   }
 }
 
@@ -122,7 +145,14 @@ function readCached(bpfPath: string, entryPath: string, compilerId: string): Buf
     const entry = JSON.parse(readFileSync(entryPath, 'utf8')) as CacheEntry;
     if (entry.compilerId !== compilerId || fileId(entry.library) !== entry.libraryId) return undefined;
     const bpf = readFileSync(bpfPath);
-    return validProgram(bpf) ? bpf : undefined;
+    if (!validProgram(bpf)) return undefined;
+    try {
+      const now = new Date();
+      utimesSync(entryPath, now, now); // used: the last to be evicted
+    } catch {
+      // A read-only cache still serves.
+    }
+    return bpf;
   } catch {
     return undefined; // absent, half-written by a killed process, or unreadable: compile again
   }

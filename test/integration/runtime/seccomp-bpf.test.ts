@@ -142,6 +142,32 @@ describe.skipIf(SKIP !== '')(`compiled seccomp programs for crun${SKIP ? ` — s
     expect(statSync(bpfFile).size).toBe(first!.length);
   });
 
+  it('keeps the entries used last: a new one evicts the least recently used beyond the limit', async () => {
+    const runRoot = join(fx.dir, 'cache-evict');
+    const dir = join(runRoot, 'seccomp');
+    const denying = (name: string): OciSeccomp => ({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [name], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] });
+    const [a, b, c, d] = ['mkdir', 'rmdir', 'chmod', 'chown'].map(denying) as [OciSeccomp, OciSeccomp, OciSeccomp, OciSeccomp];
+    const keys = () => readdirSync(dir).sort();
+    const tick = () => new Promise((r) => setTimeout(r, 20)); // apart in mtime
+    for (const p of [a, b, c]) {
+      await seccompProgram(p, runRoot, { keep: 3 });
+      await tick();
+    }
+    const abc = keys();
+    expect(abc).toHaveLength(6);
+    await seccompProgram(a, runRoot, { keep: 3 }); // a hit: a is now the most recently used
+    await tick();
+    await seccompProgram(d, runRoot, { keep: 3 });
+    const after = keys();
+    expect(after).toHaveLength(6);
+    const gone = abc.filter((f) => !after.includes(f));
+    // b, the least recently used, went: both its files.
+    expect(gone).toHaveLength(2);
+    expect(new Set(gone.map((f) => f.slice(0, 64))).size).toBe(1);
+    expect(Buffer.compare((await seccompProgram(b, join(fx.dir, 'cache-evict-b')))!, (await seccompProgram(b, runRoot, { keep: 3 }))!)).toBe(0);
+    expect(keys().filter((f) => gone.includes(f))).toEqual(gone); // b compiled again, under the same name
+  });
+
   it('gives nothing (crun compiles) for a profile it refuses or without a compiler, and caches nothing', async () => {
     const runRoot = join(fx.dir, 'cache-refused');
     expect(await seccompProgram({ defaultAction: 'SCMP_ACT_BOGUS' }, runRoot)).toBeUndefined();
