@@ -262,15 +262,17 @@ async function parseWithYargs(
   });
 }
 
+/** The context of a parse that only captures arguments (ParseState.capture): no verb runs, so none is made. */
+function noContext(): CliContext {
+  throw new Error('a capturing parse runs no verb');
+}
+
 /** What yargs hands a verb for argv (run/create/exec: split at the image first), without running it. */
 export async function parseOnly(argv: readonly string[]): Promise<{ spec: CommandSpec; args: Args; globals: GlobalArgs } | undefined> {
   const { head, tail } = splitCommandTail(argv);
   let got: { spec: CommandSpec; args: Args } | undefined;
   const result: ParseState = { code: undefined, options: undefined, verb: '', capture: (spec, args) => (got = { spec, args }) };
-  const noCtx = (): CliContext => {
-    throw new Error('parseOnly: no context');
-  };
-  await parseWithYargs(argv, head, tail, result, noCtx, () => undefined, 100);
+  await parseWithYargs(argv, head, tail, result, noContext, () => undefined, 100);
   return got && { ...got, globals: invocation!.globals };
 }
 
@@ -335,7 +337,7 @@ export async function prebuildFastPath(): Promise<void> {
         options = result.options as typeof options;
       },
     };
-    await parseWithYargs(argv, head, [], result, () => { throw new Error('fast path: no context'); }, () => undefined, 100);
+    await parseWithYargs(argv, head, [], result, noContext, () => undefined, 100);
     if (!args || !options) throw new Error(`fast path: yargs did not parse \`${argv.join(' ')}\``);
     // A flag's names: yargs lists aliases under either name (force: [f], or f: [force]).
     const group = (key: string) => {
